@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Handshake upcall: the API for in-kernel TLS consumers.
+ *
+ * A consumer that holds a connected TCP socket asks for a TLS handshake with
+ * handshake_req_submit(). A user-space agent claims the request over generic
+ * netlink, performs the handshake on the socket and reports the negotiated
+ * record state; this module installs kTLS on the socket and then calls the
+ * consumer back.
+ *
+ * Contract:
+ *  - The socket is a connected (ESTABLISHED) TCP socket with a file
+ *    (sock_alloc_file()); a request pins that file until it ends.
+ *  - After a successful submit, @done runs exactly once, in process context
+ *    (it may sleep) -- unless the consumer wins handshake_req_cancel(), in
+ *    which case it never runs.
+ *  - On success (status 0) kTLS is installed in both directions: plain
+ *    kernel_sendmsg() and kernel_recvmsg() are encrypted from then on. The
+ *    peer may send records other than application data (TLS 1.3 session
+ *    tickets, alerts): read with a control buffer and check the type with
+ *    handshake_record_type().
+ *  - On failure the socket is not usable for TLS; the consumer closes it.
+ */
+#ifndef _NET_HANDSHAKE_H
+#define _NET_HANDSHAKE_H
+
+#include <linux/types.h>
+#include <linux/key.h>
+#include <linux/socket.h>
+#include <linux/handshake.h>
+
+struct socket;
+
+/* At most this many PSK identities may be offered by one request. */
+#define HANDSHAKE_MAX_PSK	5
+/* Longest peer name (a DNS name) a request may carry. */
+#define HANDSHAKE_MAX_PEERNAME	255
+
+/**
+ * struct handshake_result - outcome of a handshake
+ * @status: 0 on success, or a negative errno
+ * @tls_version: negotiated record version (%TLS_1_2_VERSION or %TLS_1_3_VERSION)
+ * @cipher: negotiated cipher (%TLS_CIPHER_AES_GCM_128, ...)
+ * @num_peerids: number of valid entries in @peerids
+ * @peerids: key serials of the peer identities the agent authenticated
+ */
+struct handshake_result {
+	int status;
+	u16 tls_version;
+	u16 cipher;
+	unsigned int num_peerids;
+	key_serial_t peerids[HANDSHAKE_MAX_PSK];
+};
+
+/**
+ * struct handshake_args - what the consumer asks for
+ * @sock: connected TCP socket with a file
+ * @role: %HANDSHAKE_ROLE_CLIENT or %HANDSHAKE_ROLE_SERVER
+ * @auth: %HANDSHAKE_AUTH_UNAUTH, %HANDSHAKE_AUTH_X509 or %HANDSHAKE_AUTH_PSK
+ * @peername: expected peer name (client: SNI and certificate name), or NULL
+ * @timeout_ms: time limit for the whole handshake, 0 for the module default
+ * @keyring: keyring the agent may read the keys from, or 0
+ * @cert: key serial of the local certificate (x509), or 0 for the agent's own
+ * @privkey: key serial of the local private key (x509), or 0
+ * @num_psk: number of entries in @psk (psk: 1 to %HANDSHAKE_MAX_PSK)
+ * @psk: key serials of the pre-shared keys
+ * @done: called exactly once when the handshake ends (see the contract above)
+ * @data: passed to @done
+ */
+struct handshake_args {
+	struct socket *sock;
+	enum handshake_role role;
+	enum handshake_auth auth;
+	const char *peername;
+	unsigned int timeout_ms;
+	key_serial_t keyring;
+	key_serial_t cert;
+	key_serial_t privkey;
+	unsigned int num_psk;
+	key_serial_t psk[HANDSHAKE_MAX_PSK];
+	void (*done)(void *data, const struct handshake_result *result);
+	void *data;
+};
+
+int handshake_req_submit(const struct handshake_args *args, gfp_t gfp);
+bool handshake_req_cancel(struct socket *sock);
+
+u8 handshake_record_type(const struct cmsghdr *cmsg);
+int handshake_send_alert(struct socket *sock, u8 level, u8 description);
+int handshake_send_close_notify(struct socket *sock);
+
+/* TLS record content types (RFC 8446, 5.1) and alert values (6). */
+#define HANDSHAKE_RECORD_ALERT		21
+#define HANDSHAKE_RECORD_HANDSHAKE	22
+#define HANDSHAKE_RECORD_DATA		23
+#define HANDSHAKE_ALERT_LEVEL_WARNING	1
+#define HANDSHAKE_ALERT_LEVEL_FATAL	2
+#define HANDSHAKE_ALERT_CLOSE_NOTIFY	0
+
+#endif /* _NET_HANDSHAKE_H */

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Handshake upcall: helpers for consumers of a kTLS socket.
+ *
+ * kTLS hands non-data records (alerts, TLS 1.3 session tickets) to the
+ * reader with a control message giving the record type; a reader without a
+ * control buffer gets -EIO on them. These helpers keep that detail in one
+ * place.
+ */
+#include <linux/net.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+#include <uapi/linux/tls.h>
+
+#include "handshake.h"
+
+/**
+ * handshake_record_type - the TLS content type of a record kTLS returned
+ * @cmsg: the control message kernel_recvmsg() filled in
+ *
+ * Return: the content type (e.g. %HANDSHAKE_RECORD_DATA), or 0 if @cmsg
+ * is not kTLS's record-type message.
+ */
+u8 handshake_record_type(const struct cmsghdr *cmsg)
+{
+	if (cmsg->cmsg_level != SOL_TLS || cmsg->cmsg_type != TLS_GET_RECORD_TYPE)
+		return 0;
+	return *(const u8 *)CMSG_DATA(cmsg);
+}
+EXPORT_SYMBOL_GPL(handshake_record_type);
+
+/**
+ * handshake_send_alert - send a TLS alert record on a kTLS socket
+ * @sock: socket with kTLS installed for transmit
+ * @level: %HANDSHAKE_ALERT_LEVEL_WARNING or %HANDSHAKE_ALERT_LEVEL_FATAL
+ * @description: alert description, e.g. %HANDSHAKE_ALERT_CLOSE_NOTIFY
+ *
+ * Context: process context; might sleep.
+ * Return: 0 or a negative errno.
+ */
+int handshake_send_alert(struct socket *sock, u8 level, u8 description)
+{
+	union {
+		struct cmsghdr cmsg;
+		u8 buf[CMSG_SPACE(sizeof(u8))];
+	} ctl = {};
+	u8 alert[2] = { level, description };
+	struct kvec iov = { .iov_base = alert, .iov_len = sizeof(alert) };
+	struct msghdr msg = {
+		.msg_control = &ctl,
+		.msg_controllen = sizeof(ctl),
+		.msg_flags = MSG_DONTWAIT,
+	};
+	int ret;
+
+	ctl.cmsg.cmsg_level = SOL_TLS;
+	ctl.cmsg.cmsg_type = TLS_SET_RECORD_TYPE;
+	ctl.cmsg.cmsg_len = CMSG_LEN(sizeof(u8));
+	*(u8 *)CMSG_DATA(&ctl.cmsg) = HANDSHAKE_RECORD_ALERT;
+
+	ret = kernel_sendmsg(sock, &msg, &iov, 1, iov.iov_len);
+	if (ret < 0)
+		return ret;
+	return ret == sizeof(alert) ? 0 : -EIO;
+}
+EXPORT_SYMBOL_GPL(handshake_send_alert);
+
+/**
+ * handshake_send_close_notify - tell the TLS peer this side is closing
+ * @sock: socket with kTLS installed for transmit
+ *
+ * Context: process context; might sleep.
+ * Return: 0 or a negative errno.
+ */
+int handshake_send_close_notify(struct socket *sock)
+{
+	return handshake_send_alert(sock, HANDSHAKE_ALERT_LEVEL_WARNING,
+				    HANDSHAKE_ALERT_CLOSE_NOTIFY);
+}
+EXPORT_SYMBOL_GPL(handshake_send_close_notify);

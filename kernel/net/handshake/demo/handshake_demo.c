@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * handshake_demo: a real in-kernel consumer of the handshake upcall, used
+ * by the demo, the tests and the benchmarks.
+ *
+ * Client. Write one line of key=value tokens to
+ * /sys/kernel/debug/handshake_demo/connect:
+ *
+ *   host=ADDR port=N [peername=NAME] [auth=x509|psk|unauth] [psk=SERIAL]
+ *   [timeout=MS] [message=TEXT]
+ *
+ * ADDR is IPv4 or IPv6; auth defaults to x509, timeout (the handshake's
+ * and each later read's limit) to 10000 ms, message to "hello". message=
+ * comes last: it takes the rest of the line, spaces included. The write
+ * connects from the writer's network namespace, runs a client handshake,
+ * sends TEXT and a newline over kTLS and reads one line back (skipping
+ * records that are not application data, such as TLS 1.3 session
+ * tickets). It returns when all of that is over: the length written on
+ * success, a negative errno otherwise.
+ *
+ * Reading /sys/kernel/debug/handshake_demo/result then gives the last
+ * connect's outcome as key=value lines: status (0 or -errno), version,
+ * cipher, sent, reply, elapsed_us (submit to handshake callback).
+ *
+ * Server. Module parameter echo_port=N starts a TLS echo server on TCP
+ * port N of the initial network namespace (all IPv4 addresses): each
+ * connection gets a server-role x509 handshake (the agent's certificate)
+ * and then every byte received is sent back over kTLS. A close_notify
+ * from the peer is answered with close_notify.
+ */
+#include <linux/completion.h>
+#include <linux/debugfs.h>
+#include <linux/file.h>
+#include <linux/inet.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/net.h>
+#include <linux/nsproxy.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <net/handshake.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+#include <uapi/linux/tls.h>
+
+#define DEMO_LINE_MAX		1024
+#define DEMO_DEFAULT_TIMEOUT_MS	10000
+
+static int echo_port;
+module_param(echo_port, int, 0444);
+MODULE_PARM_DESC(echo_port, "Run a TLS echo server on this TCP port (0: none)");
+
+/* A handshake the caller waits for. */
+struct demo_handshake {
+	struct completion done;
+	struct handshake_result result;
+};
+
+static void demo_handshake_done(void *data, const struct handshake_result *result)
+{
+	struct demo_handshake *hs = data;
+
+	hs->result = *result;
+	complete(&hs->done);
+}
+
+/*
+ * Runs a handshake on @sock and waits for it. A fatal signal withdraws
+ * the request if that still can be done; otherwise its end is awaited,
+ * which the kernel's time limit bounds.
+ */
+static int demo_handshake(struct demo_handshake *hs, struct socket *sock,
+			  enum handshake_role role, enum handshake_auth auth,
+			  const char *peername, key_serial_t psk,
+			  unsigned int timeout_ms)
+{
+	struct handshake_args args = {
+		.sock = sock,
+		.role = role,
+		.auth = auth,
+		.peername = peername,
+		.timeout_ms = timeout_ms,
+		.done = demo_handshake_done,
+		.data = hs,
+	};
+	int err;
+
+	if (auth == HANDSHAKE_AUTH_PSK) {
+		args.psk[0] = psk;
+		args.num_psk = 1;
+	}
+	init_completion(&hs->done);
+	err = handshake_req_submit(&args, GFP_KERNEL);
+	if (err)
+		return err;
+	if (wait_for_completion_killable(&hs->done)) {
+		if (handshake_req_cancel(sock))
+			return -EINTR;
+		wait_for_completion(&hs->done);
+	}
+	return hs->result.status;
+}
+
+/* Receives one record's worth of bytes and says what type of record. */
+static int demo_recv(struct socket *sock, void *buf, size_t len, u8 *type)
+{
+	union {
+		struct cmsghdr cmsg;
+		u8 buf[CMSG_SPACE(sizeof(u8))];
+	} ctl;
+	struct msghdr msg = {
+		.msg_control = &ctl,
+		.msg_controllen = sizeof(ctl),
+	};
+	struct kvec iov = { .iov_base = buf, .iov_len = len };
+	int ret;
+
+	ret = kernel_recvmsg(sock, &msg, &iov, 1, len, 0);
+	*type = HANDSHAKE_RECORD_DATA;
+	/* kTLS fills the control message in and moves msg_control on. */
+	if (ret >= 0 && msg.msg_controllen < sizeof(ctl))
+		*type = handshake_record_type(&ctl.cmsg);
+	return ret;
+}
+
+static int demo_send_all(struct socket *sock, const void *buf, size_t len)
+{
+	struct msghdr msg = {};
+	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
+	int ret;
+
+	ret = kernel_sendmsg(sock, &msg, &iov, 1, len);
+	if (ret < 0)
+		return ret;
+	return ret == len ? 0 : -EIO;
+}
+
+static bool demo_is_close_notify(const u8 *alert, int len)
+{
+	return len == 2 && alert[1] == HANDSHAKE_ALERT_CLOSE_NOTIFY;
+}
+
+/* Reads application data up to and without the first newline. */
+static int demo_read_line(struct socket *sock, char *line, size_t size)
+{
+	size_t used = 0;
+	char *nl;
+	u8 type;
+	int ret;
+
+	while (used < size - 1) {
+		ret = demo_recv(sock, line + used, size - 1 - used, &type);
+		if (ret == -EAGAIN)
+			return -ETIMEDOUT;
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
+			return -ECONNRESET;
+		if (type == HANDSHAKE_RECORD_ALERT)
+			return -ECONNRESET;
+		if (type != HANDSHAKE_RECORD_DATA)
+			continue;	/* e.g. TLS 1.3 NewSessionTicket */
+		nl = memchr(line + used, '\n', ret);
+		used += ret;
+		if (nl) {
+			*nl = '\0';
+			return nl - line;
+		}
+	}
+	return -EMSGSIZE;
+}
+
+struct demo_params {
+	struct sockaddr_storage addr;
+	int addrlen;
+	char *peername;
+	enum handshake_auth auth;
+	key_serial_t psk;
+	unsigned int timeout_ms;
+	char *message;
+};
+
+struct demo_result {
+	int status;
+	u16 version;
+	u16 cipher;
+	s64 elapsed_us;
+	char sent[DEMO_LINE_MAX];
+	char reply[DEMO_LINE_MAX];
+};
+
+static DEFINE_MUTEX(demo_result_lock);
+static struct demo_result demo_last = { .status = -ENODATA };
+
+static int demo_parse_addr(const char *host, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	if (in4_pton(host, -1, (u8 *)&sin->sin_addr, -1, NULL)) {
+		sin->sin_family = AF_INET;
+		return sizeof(*sin);
+	}
+	if (in6_pton(host, -1, (u8 *)&sin6->sin6_addr, -1, NULL)) {
+		sin6->sin6_family = AF_INET6;
+		return sizeof(*sin6);
+	}
+	return -EINVAL;
+}
+
+static int demo_parse(char *line, struct demo_params *p)
+{
+	char *tok, *val, *host = NULL;
+	unsigned int port = 0;
+	int err = 0;
+
+	p->auth = HANDSHAKE_AUTH_X509;
+	p->timeout_ms = DEMO_DEFAULT_TIMEOUT_MS;
+	p->message = "hello";
+	line = strim(line);
+	while (!err && (tok = strsep(&line, " \t"))) {
+		if (!*tok)
+			continue;
+		val = strchr(tok, '=');
+		if (!val)
+			return -EINVAL;
+		*val++ = '\0';
+		if (!strcmp(tok, "message")) {
+			/* The rest of the line, spaces included. */
+			if (line)
+				val[strlen(val)] = ' ';
+			p->message = val;
+			break;
+		} else if (!strcmp(tok, "host")) {
+			host = val;
+		} else if (!strcmp(tok, "port")) {
+			err = kstrtouint(val, 10, &port);
+		} else if (!strcmp(tok, "peername")) {
+			p->peername = val;
+		} else if (!strcmp(tok, "auth")) {
+			if (!strcmp(val, "x509"))
+				p->auth = HANDSHAKE_AUTH_X509;
+			else if (!strcmp(val, "psk"))
+				p->auth = HANDSHAKE_AUTH_PSK;
+			else if (!strcmp(val, "unauth"))
+				p->auth = HANDSHAKE_AUTH_UNAUTH;
+			else
+				err = -EINVAL;
+		} else if (!strcmp(tok, "psk")) {
+			err = kstrtos32(val, 0, &p->psk);
+		} else if (!strcmp(tok, "timeout")) {
+			err = kstrtouint(val, 10, &p->timeout_ms);
+		} else {
+			err = -EINVAL;
+		}
+	}
+	if (err)
+		return err;
+	if (!host || !port || port > 65535 || !p->timeout_ms)
+		return -EINVAL;
+	if (p->auth == HANDSHAKE_AUTH_PSK && !p->psk)
+		return -EINVAL;
+	if (strlen(p->message) + 2 > DEMO_LINE_MAX)
+		return -EINVAL;
+	p->addrlen = demo_parse_addr(host, &p->addr);
+	if (p->addrlen < 0)
+		return p->addrlen;
+	/* sin_port and sin6_port are at the same place. */
+	((struct sockaddr_in *)&p->addr)->sin_port = htons(port);
+	return 0;
+}
+
+static void demo_set_timeouts(struct socket *sock, unsigned int timeout_ms)
+{
+	sock->sk->sk_rcvtimeo = msecs_to_jiffies(timeout_ms);
+	sock->sk->sk_sndtimeo = msecs_to_jiffies(timeout_ms);
+}
+
+static int demo_client(const struct demo_params *p, struct demo_result *res)
+{
+	struct demo_handshake hs;
+	struct socket *sock;
+	struct file *file;
+	ktime_t start;
+	int err;
+
+	err = sock_create_kern(current->nsproxy->net_ns, p->addr.ss_family,
+			       SOCK_STREAM, IPPROTO_TCP, &sock);
+	if (err)
+		return err;
+	demo_set_timeouts(sock, p->timeout_ms);
+	err = kernel_connect(sock, (struct sockaddr *)&p->addr, p->addrlen, 0);
+	if (err) {
+		sock_release(sock);
+		return err;
+	}
+	/* The upcall hands the agent an fd: the socket needs a file. */
+	file = sock_alloc_file(sock, 0, NULL);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+
+	start = ktime_get();
+	err = demo_handshake(&hs, sock, HANDSHAKE_ROLE_CLIENT, p->auth,
+			     p->peername, p->psk, p->timeout_ms);
+	res->elapsed_us = ktime_us_delta(ktime_get(), start);
+	if (err)
+		goto out;
+	res->version = hs.result.tls_version;
+	res->cipher = hs.result.cipher;
+
+	snprintf(res->sent, sizeof(res->sent), "%s", p->message);
+	snprintf(res->reply, sizeof(res->reply), "%s\n", p->message);
+	err = demo_send_all(sock, res->reply, strlen(res->reply));
+	res->reply[0] = '\0';
+	if (err)
+		goto out;
+	err = demo_read_line(sock, res->reply, sizeof(res->reply));
+	if (err < 0) {
+		res->reply[0] = '\0';
+		goto out;
+	}
+	err = 0;
+	handshake_send_close_notify(sock);
+out:
+	fput(file);
+	return err;
+}
+
+static ssize_t demo_connect_write(struct file *f, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct demo_params params = {};
+	struct demo_result *res;
+	char *line;
+	int err;
+
+	if (count >= DEMO_LINE_MAX)
+		return -EINVAL;
+	line = memdup_user_nul(ubuf, count);
+	if (IS_ERR(line))
+		return PTR_ERR(line);
+	res = kzalloc(sizeof(*res), GFP_KERNEL);
+	if (!res) {
+		kfree(line);
+		return -ENOMEM;
+	}
+	err = demo_parse(line, &params);
+	if (!err)
+		err = demo_client(&params, res);
+	res->status = err;
+	mutex_lock(&demo_result_lock);
+	demo_last = *res;
+	mutex_unlock(&demo_result_lock);
+	kfree(res);
+	kfree(line);
+	return err ?: count;
+}
+
+static const char *demo_version_name(u16 version)
+{
+	switch (version) {
+	case TLS_1_2_VERSION:
+		return "TLSv1.2";
+	case TLS_1_3_VERSION:
+		return "TLSv1.3";
+	}
+	return "";
+}
+
+static const char *demo_cipher_name(u16 cipher)
+{
+	switch (cipher) {
+	case TLS_CIPHER_AES_GCM_128:
+		return "AES-128-GCM";
+	case TLS_CIPHER_AES_GCM_256:
+		return "AES-256-GCM";
+	case TLS_CIPHER_CHACHA20_POLY1305:
+		return "CHACHA20-POLY1305";
+	}
+	return "";
+}
+
+static int demo_result_show(struct seq_file *m, void *v)
+{
+	mutex_lock(&demo_result_lock);
+	seq_printf(m, "status=%d\nversion=%s\ncipher=%s\nsent=%s\nreply=%s\nelapsed_us=%lld\n",
+		   demo_last.status, demo_version_name(demo_last.version),
+		   demo_cipher_name(demo_last.cipher), demo_last.sent,
+		   demo_last.reply, demo_last.elapsed_us);
+	mutex_unlock(&demo_result_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(demo_result);
+
+static const struct file_operations demo_connect_fops = {
+	.owner = THIS_MODULE,
+	.write = demo_connect_write,
+	.llseek = noop_llseek,
+};
+
+/* The echo server: one listener thread, one work item per connection. */
+static struct socket *echo_listener;
+static struct task_struct *echo_acceptor;
+static struct workqueue_struct *echo_wq;
+static LIST_HEAD(echo_conns);
+static DEFINE_MUTEX(echo_lock);
+static bool echo_stopping;
+
+struct echo_conn {
+	struct list_head node;
+	struct work_struct work;
+	struct socket *sock;
+	struct file *file;
+	struct demo_handshake hs;
+};
+
+static void echo_serve(struct socket *sock)
+{
+	u8 *buf, type;
+	int ret;
+
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return;
+	while ((ret = demo_recv(sock, buf, PAGE_SIZE, &type)) > 0) {
+		if (type == HANDSHAKE_RECORD_ALERT) {
+			if (demo_is_close_notify(buf, ret))
+				handshake_send_close_notify(sock);
+			break;
+		}
+		if (type != HANDSHAKE_RECORD_DATA)
+			continue;
+		if (demo_send_all(sock, buf, ret))
+			break;
+	}
+	kfree(buf);
+}
+
+static void echo_conn_work(struct work_struct *work)
+{
+	struct echo_conn *conn = container_of(work, struct echo_conn, work);
+
+	if (!demo_handshake(&conn->hs, conn->sock, HANDSHAKE_ROLE_SERVER,
+			    HANDSHAKE_AUTH_X509, NULL, 0, 0))
+		echo_serve(conn->sock);
+
+	mutex_lock(&echo_lock);
+	list_del(&conn->node);
+	mutex_unlock(&echo_lock);
+	fput(conn->file);
+	kfree(conn);
+}
+
+static int echo_add(struct socket *sock)
+{
+	struct echo_conn *conn;
+
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	if (!conn) {
+		sock_release(sock);
+		return -ENOMEM;
+	}
+	conn->file = sock_alloc_file(sock, 0, NULL);
+	if (IS_ERR(conn->file)) {
+		kfree(conn);
+		return -ENOMEM;
+	}
+	conn->sock = sock;
+	INIT_WORK(&conn->work, echo_conn_work);
+
+	mutex_lock(&echo_lock);
+	if (echo_stopping) {
+		mutex_unlock(&echo_lock);
+		fput(conn->file);
+		kfree(conn);
+		return -ESHUTDOWN;
+	}
+	list_add(&conn->node, &echo_conns);
+	queue_work(echo_wq, &conn->work);
+	mutex_unlock(&echo_lock);
+	return 0;
+}
+
+static int echo_accept_loop(void *unused)
+{
+	struct socket *sock;
+
+	while (!kthread_should_stop()) {
+		if (kernel_accept(echo_listener, &sock, 0)) {
+			/* Shut down by module exit, or a transient failure. */
+			schedule_timeout_interruptible(HZ / 10);
+			continue;
+		}
+		demo_set_timeouts(sock, 60 * MSEC_PER_SEC);
+		echo_add(sock);
+	}
+	return 0;
+}
+
+static int echo_start(int port)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_ANY),
+		.sin_port = htons(port),
+	};
+	int err;
+
+	if (port <= 0 || port > 65535)
+		return -EINVAL;
+	echo_wq = alloc_workqueue("handshake_demo_echo", WQ_UNBOUND, 0);
+	if (!echo_wq)
+		return -ENOMEM;
+	err = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
+			       &echo_listener);
+	if (err)
+		goto out_wq;
+	sock_set_reuseaddr(echo_listener->sk);
+	err = kernel_bind(echo_listener, (struct sockaddr *)&sin, sizeof(sin));
+	if (!err)
+		err = kernel_listen(echo_listener, 128);
+	if (err)
+		goto out_sock;
+	echo_acceptor = kthread_run(echo_accept_loop, NULL, "handshake_echo");
+	if (IS_ERR(echo_acceptor)) {
+		err = PTR_ERR(echo_acceptor);
+		goto out_sock;
+	}
+	return 0;
+
+out_sock:
+	sock_release(echo_listener);
+out_wq:
+	destroy_workqueue(echo_wq);
+	return err;
+}
+
+static void echo_stop(void)
+{
+	struct echo_conn *conn;
+
+	kernel_sock_shutdown(echo_listener, SHUT_RDWR);
+	kthread_stop(echo_acceptor);
+	sock_release(echo_listener);
+
+	mutex_lock(&echo_lock);
+	echo_stopping = true;
+	list_for_each_entry(conn, &echo_conns, node) {
+		kernel_sock_shutdown(conn->sock, SHUT_RDWR);
+		if (handshake_req_cancel(conn->sock)) {
+			conn->hs.result.status = -ECANCELED;
+			complete(&conn->hs.done);
+		}
+	}
+	mutex_unlock(&echo_lock);
+	/* Waits for every connection's work to end. */
+	destroy_workqueue(echo_wq);
+}
+
+static struct dentry *demo_dir;
+
+static int __init handshake_demo_init(void)
+{
+	int err;
+
+	if (echo_port) {
+		err = echo_start(echo_port);
+		if (err) {
+			pr_err("handshake_demo: echo server on port %d: %d\n",
+			       echo_port, err);
+			return err;
+		}
+	}
+	demo_dir = debugfs_create_dir("handshake_demo", NULL);
+	debugfs_create_file("connect", 0200, demo_dir, NULL, &demo_connect_fops);
+	debugfs_create_file("result", 0400, demo_dir, NULL, &demo_result_fops);
+	return 0;
+}
+
+static void __exit handshake_demo_exit(void)
+{
+	/* Waits for connect writes in progress. */
+	debugfs_remove_recursive(demo_dir);
+	if (echo_port)
+		echo_stop();
+}
+
+module_init(handshake_demo_init);
+module_exit(handshake_demo_exit);
+
+MODULE_DESCRIPTION("Handshake upcall demo: in-kernel TLS client and echo server");
+MODULE_LICENSE("GPL");

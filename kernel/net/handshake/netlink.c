@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Handshake upcall: the generic netlink family "handshake", version 2.
+ *
+ * specs/handshake.yaml describes the protocol. Every command that reads or
+ * changes requests needs CAP_NET_ADMIN in the user namespace that owns the
+ * network namespace, so an agent can serve a container's namespace.
+ */
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/jiffies.h>
+#include <linux/pid.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include <net/sock.h>
+
+#include "handshake.h"
+
+static const struct nla_policy handshake_crypto_policy[HANDSHAKE_A_CRYPTO_MAX + 1] = {
+	[HANDSHAKE_A_CRYPTO_KEY] = { .type = NLA_BINARY, .len = 32 },
+	[HANDSHAKE_A_CRYPTO_IV] = { .type = NLA_BINARY, .len = 12 },
+	[HANDSHAKE_A_CRYPTO_SALT] = { .type = NLA_BINARY, .len = 4 },
+	[HANDSHAKE_A_CRYPTO_REC_SEQ] = NLA_POLICY_EXACT_LEN(8),
+};
+
+static const struct nla_policy handshake_session_policy[HANDSHAKE_A_SESSION_MAX + 1] = {
+	[HANDSHAKE_A_SESSION_TLS_VERSION] = { .type = NLA_U16 },
+	[HANDSHAKE_A_SESSION_CIPHER] = { .type = NLA_U16 },
+	[HANDSHAKE_A_SESSION_TX] = NLA_POLICY_NESTED(handshake_crypto_policy),
+	[HANDSHAKE_A_SESSION_RX] = NLA_POLICY_NESTED(handshake_crypto_policy),
+};
+
+static const struct nla_policy handshake_cookie_policy[HANDSHAKE_A_COOKIE + 1] = {
+	[HANDSHAKE_A_COOKIE] = { .type = NLA_U64 },
+};
+
+static const struct nla_policy handshake_done_policy[HANDSHAKE_A_REMOTE_AUTH + 1] = {
+	[HANDSHAKE_A_COOKIE] = { .type = NLA_U64 },
+	[HANDSHAKE_A_STATUS] = { .type = NLA_U32 },
+	[HANDSHAKE_A_SESSION] = NLA_POLICY_NESTED(handshake_session_policy),
+	[HANDSHAKE_A_REMOTE_AUTH] = { .type = NLA_S32 },
+};
+
+static int handshake_put_addr(struct sk_buff *msg, int type,
+			      const struct sockaddr_storage *addr, int len)
+{
+	if (len <= 0)
+		return 0;
+	return nla_put(msg, type, len, addr);
+}
+
+static u32 handshake_ms_left(const struct handshake_req *req)
+{
+	long left = (long)(req->deadline - jiffies);
+
+	return left > 0 ? jiffies_to_msecs(left) : 0;
+}
+
+/* What every message about a request carries. Never sleeps. */
+static int handshake_put_req(struct sk_buff *msg, const struct handshake_req *req)
+{
+	if (nla_put_u64_64bit(msg, HANDSHAKE_A_COOKIE, req->cookie,
+			      HANDSHAKE_A_PAD) ||
+	    nla_put_u32(msg, HANDSHAKE_A_CLASS, HANDSHAKE_CLASS_TLS) ||
+	    nla_put_u32(msg, HANDSHAKE_A_ROLE, req->args.role) ||
+	    nla_put_u32(msg, HANDSHAKE_A_AUTH, req->args.auth) ||
+	    nla_put_u32(msg, HANDSHAKE_A_TIMEOUT_MS, handshake_ms_left(req)))
+		return -EMSGSIZE;
+	if (req->peername &&
+	    nla_put_string(msg, HANDSHAKE_A_PEERNAME, req->peername))
+		return -EMSGSIZE;
+	if (handshake_put_addr(msg, HANDSHAKE_A_LOCAL_ADDR, &req->local_addr,
+			       req->local_addr_len) ||
+	    handshake_put_addr(msg, HANDSHAKE_A_PEER_ADDR, &req->peer_addr,
+			       req->peer_addr_len))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* The credentials the agent needs to run the handshake. */
+static int handshake_put_auth(struct sk_buff *msg, const struct handshake_req *req)
+{
+	const struct handshake_args *args = &req->args;
+	struct nlattr *nest;
+	unsigned int i;
+
+	if (args->keyring && nla_put_s32(msg, HANDSHAKE_A_KEYRING, args->keyring))
+		return -EMSGSIZE;
+	if (args->auth == HANDSHAKE_AUTH_X509 && (args->cert || args->privkey)) {
+		nest = nla_nest_start(msg, HANDSHAKE_A_X509);
+		if (!nest ||
+		    nla_put_s32(msg, HANDSHAKE_A_X509_CERT, args->cert) ||
+		    nla_put_s32(msg, HANDSHAKE_A_X509_PRIVKEY, args->privkey))
+			return -EMSGSIZE;
+		nla_nest_end(msg, nest);
+	}
+	if (args->auth == HANDSHAKE_AUTH_PSK)
+		for (i = 0; i < args->num_psk; i++)
+			if (nla_put_s32(msg, HANDSHAKE_A_PEER_IDENTITY, args->psk[i]))
+				return -EMSGSIZE;
+	return 0;
+}
+
+static int handshake_put_state(struct sk_buff *msg, const struct handshake_req *req)
+{
+	u32 state = req->state == HANDSHAKE_REQ_PENDING ?
+		HANDSHAKE_STATE_PENDING : HANDSHAKE_STATE_CLAIMED;
+
+	if (nla_put_u32(msg, HANDSHAKE_A_STATE, state) ||
+	    nla_put_u32(msg, HANDSHAKE_A_AGE_MS,
+			jiffies_to_msecs(jiffies - req->submitted)))
+		return -EMSGSIZE;
+	if (req->claimant_pid &&
+	    nla_put_u32(msg, HANDSHAKE_A_CLAIMANT_PID,
+			pid_vnr(req->claimant_pid)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static void handshake_multicast(struct net *net, struct sk_buff *msg,
+				unsigned int group, gfp_t gfp)
+{
+	genlmsg_multicast_netns(&handshake_genl_family, net, msg, 0, group, gfp);
+}
+
+int handshake_notify_request(struct handshake_req *req, gfp_t gfp)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, gfp);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put(msg, 0, 0, &handshake_genl_family, 0,
+			  HANDSHAKE_CMD_REQUEST);
+	if (!hdr || handshake_put_req(msg, req)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	handshake_multicast(req->net, msg, HANDSHAKE_MCGRP_TLS_ID, gfp);
+	return 0;
+}
+
+void handshake_notify_event(struct handshake_req *req,
+			    enum handshake_event event, int status, gfp_t gfp)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&handshake_genl_family, req->net,
+				HANDSHAKE_MCGRP_MONITOR_ID))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, gfp);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &handshake_genl_family, 0,
+			  HANDSHAKE_CMD_EVENT);
+	if (!hdr ||
+	    nla_put_u64_64bit(msg, HANDSHAKE_A_COOKIE, req->cookie,
+			      HANDSHAKE_A_PAD) ||
+	    nla_put_u32(msg, HANDSHAKE_A_EVENT, event) ||
+	    nla_put_u32(msg, HANDSHAKE_A_STATUS, -status)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	handshake_multicast(req->net, msg, HANDSHAKE_MCGRP_MONITOR_ID, gfp);
+}
+
+/* An accept whose reply could not be delivered gives the request back. */
+static void handshake_unclaim(struct handshake_net *hn,
+			      struct handshake_req *req, u32 portid)
+{
+	spin_lock_bh(&hn->lock);
+	if (req->state == HANDSHAKE_REQ_CLAIMED &&
+	    req->claimant_portid == portid) {
+		req->state = HANDSHAKE_REQ_PENDING;
+		req->claimant_portid = 0;
+		hn->pending++;
+		hn->stats.accepted--;
+	}
+	spin_unlock_bh(&hn->lock);
+}
+
+static int handshake_nl_accept_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct handshake_net *hn = handshake_pernet(genl_info_net(info));
+	struct handshake_req *req;
+	struct sk_buff *msg;
+	struct pid *pid;
+	void *hdr;
+	int fd, err;
+
+	if (GENL_REQ_ATTR_CHECK(info, HANDSHAKE_A_COOKIE))
+		return -EINVAL;
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		GENL_SET_ERR_MSG(info, "no free file descriptor for the socket");
+		return fd;
+	}
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		put_unused_fd(fd);
+		return -ENOMEM;
+	}
+
+	pid = get_pid(task_tgid(current));
+	spin_lock_bh(&hn->lock);
+	req = handshake_req_lookup(hn, nla_get_u64(info->attrs[HANDSHAKE_A_COOKIE]));
+	if (!req || req->state != HANDSHAKE_REQ_PENDING) {
+		spin_unlock_bh(&hn->lock);
+		put_pid(pid);
+		nlmsg_free(msg);
+		put_unused_fd(fd);
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HANDSHAKE_A_COOKIE],
+				    "no pending request with this cookie");
+		return -ENOENT;
+	}
+	req->state = HANDSHAKE_REQ_CLAIMED;
+	req->claimant_portid = info->snd_portid;
+	swap(req->claimant_pid, pid);
+	hn->pending--;
+	hn->stats.accepted++;
+	refcount_inc(&req->ref);
+	spin_unlock_bh(&hn->lock);
+	put_pid(pid);
+
+	err = -EMSGSIZE;
+	hdr = genlmsg_put_reply(msg, info, &handshake_genl_family, 0,
+				HANDSHAKE_CMD_ACCEPT);
+	if (!hdr || handshake_put_req(msg, req) || handshake_put_auth(msg, req) ||
+	    nla_put_s32(msg, HANDSHAKE_A_SOCKFD, fd)) {
+		nlmsg_free(msg);
+		goto out_unclaim;
+	}
+	genlmsg_end(msg, hdr);
+	err = genlmsg_reply(msg, info);
+	if (err)
+		goto out_unclaim;
+
+	/* Last: once installed, the fd belongs to the agent. */
+	fd_install(fd, get_file(req->file));
+	handshake_notify_event(req, HANDSHAKE_EVENT_ACCEPTED, 0, GFP_KERNEL);
+	handshake_req_put(req);
+	return 0;
+
+out_unclaim:
+	handshake_unclaim(hn, req, info->snd_portid);
+	handshake_req_put(req);
+	put_unused_fd(fd);
+	return err;
+}
+
+/* Fails @req for a malformed done; the agent gets -EINVAL and the extack. */
+static int handshake_done_invalid(struct handshake_req *req)
+{
+	handshake_req_end(req, -EPROTO, HANDSHAKE_EVENT_FAILED);
+	return -EINVAL;
+}
+
+static void handshake_result_remote_auth(struct handshake_result *result,
+					 struct genl_info *info)
+{
+	struct nlattr *attr;
+	int rem;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != HANDSHAKE_A_REMOTE_AUTH)
+			continue;
+		if (result->num_peerids == ARRAY_SIZE(result->peerids))
+			break;
+		result->peerids[result->num_peerids++] = nla_get_s32(attr);
+	}
+}
+
+static int handshake_nl_done_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct handshake_net *hn = handshake_pernet(genl_info_net(info));
+	struct handshake_session session;
+	struct handshake_req *req;
+	struct nlattr *attr;
+	u32 status;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, HANDSHAKE_A_COOKIE) ||
+	    GENL_REQ_ATTR_CHECK(info, HANDSHAKE_A_STATUS))
+		return -EINVAL;
+
+	spin_lock_bh(&hn->lock);
+	req = handshake_req_lookup(hn, nla_get_u64(info->attrs[HANDSHAKE_A_COOKIE]));
+	if (!req) {
+		spin_unlock_bh(&hn->lock);
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HANDSHAKE_A_COOKIE],
+				    "no live request with this cookie (ended, cancelled or timed out)");
+		return -ENOENT;
+	}
+	if (req->state != HANDSHAKE_REQ_CLAIMED ||
+	    req->claimant_portid != info->snd_portid) {
+		spin_unlock_bh(&hn->lock);
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HANDSHAKE_A_COOKIE],
+				    "request is not claimed by this socket");
+		return -EPERM;
+	}
+	/* From here on this handler owns the request's ending. */
+	handshake_req_unlink(hn, req);
+	spin_unlock_bh(&hn->lock);
+
+	attr = info->attrs[HANDSHAKE_A_STATUS];
+	status = nla_get_u32(attr);
+	if (status) {
+		if (status > MAX_ERRNO) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "status is not an errno value");
+			return handshake_done_invalid(req);
+		}
+		handshake_req_end(req, -(int)status, HANDSHAKE_EVENT_FAILED);
+		return 0;
+	}
+
+	attr = info->attrs[HANDSHAKE_A_SESSION];
+	if (!attr) {
+		NL_SET_ERR_MSG(info->extack, "status 0 needs a session attribute");
+		return handshake_done_invalid(req);
+	}
+	err = handshake_session_parse(attr, info->extack, &session);
+	if (err) {
+		handshake_session_wipe(&session);
+		memzero_explicit(nla_data(attr), nla_len(attr));
+		return handshake_done_invalid(req);
+	}
+	req->result.tls_version = session.tx.info.version;
+	req->result.cipher = session.tx.info.cipher_type;
+	err = handshake_ktls_install(req->args.sock, &session);
+	handshake_session_wipe(&session);
+	memzero_explicit(nla_data(attr), nla_len(attr));
+	if (err) {
+		/* Never hand the consumer a half-configured socket. */
+		kernel_sock_shutdown(req->args.sock, SHUT_RDWR);
+		NL_SET_ERR_MSG(info->extack, "installing kTLS on the socket failed");
+		handshake_req_end(req, err, HANDSHAKE_EVENT_FAILED);
+		return err;
+	}
+	handshake_result_remote_auth(&req->result, info);
+	handshake_req_end(req, 0, HANDSHAKE_EVENT_DONE);
+	return 0;
+}
+
+static int handshake_fill_get(struct sk_buff *msg, const struct handshake_req *req,
+			      u32 portid, u32 seq, int flags)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(msg, portid, seq, &handshake_genl_family, flags,
+			  HANDSHAKE_CMD_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (handshake_put_req(msg, req) || handshake_put_state(msg, req)) {
+		genlmsg_cancel(msg, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return 0;
+}
+
+static int handshake_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct handshake_net *hn = handshake_pernet(genl_info_net(info));
+	struct handshake_req *req;
+	struct sk_buff *msg;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, HANDSHAKE_A_COOKIE))
+		return -EINVAL;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	spin_lock_bh(&hn->lock);
+	req = handshake_req_lookup(hn, nla_get_u64(info->attrs[HANDSHAKE_A_COOKIE]));
+	err = req ? handshake_fill_get(msg, req, info->snd_portid,
+				       info->snd_seq, 0) : -ENOENT;
+	spin_unlock_bh(&hn->lock);
+	if (err) {
+		nlmsg_free(msg);
+		if (err == -ENOENT)
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[HANDSHAKE_A_COOKIE],
+					    "no request with this cookie");
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+static int handshake_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct handshake_net *hn = handshake_pernet(sock_net(skb->sk));
+	struct handshake_req *req;
+	long skip = cb->args[0], i = 0;
+
+	spin_lock_bh(&hn->lock);
+	list_for_each_entry(req, &hn->requests, node) {
+		if (i++ < skip)
+			continue;
+		if (handshake_fill_get(skb, req, NETLINK_CB(cb->skb).portid,
+				       cb->nlh->nlmsg_seq, NLM_F_MULTI)) {
+			i--;
+			break;
+		}
+	}
+	spin_unlock_bh(&hn->lock);
+	cb->args[0] = i;
+	return skb->len;
+}
+
+static int handshake_nl_cancel_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct handshake_net *hn = handshake_pernet(genl_info_net(info));
+	struct handshake_req *req;
+
+	if (GENL_REQ_ATTR_CHECK(info, HANDSHAKE_A_COOKIE))
+		return -EINVAL;
+	spin_lock_bh(&hn->lock);
+	req = handshake_req_lookup(hn, nla_get_u64(info->attrs[HANDSHAKE_A_COOKIE]));
+	if (req)
+		handshake_req_fail_locked(hn, req, -ECANCELED,
+					  HANDSHAKE_EVENT_CANCELLED);
+	spin_unlock_bh(&hn->lock);
+	if (!req) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HANDSHAKE_A_COOKIE],
+				    "no live request with this cookie");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int handshake_nl_stats_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct handshake_net *hn = handshake_pernet(genl_info_net(info));
+	struct handshake_stats stats;
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	unsigned int pending;
+	void *hdr;
+
+	spin_lock_bh(&hn->lock);
+	stats = hn->stats;
+	pending = hn->pending;
+	spin_unlock_bh(&hn->lock);
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &handshake_genl_family, 0,
+				HANDSHAKE_CMD_STATS);
+	if (!hdr)
+		goto nospace;
+	nest = nla_nest_start(msg, HANDSHAKE_A_STATS);
+	if (!nest ||
+	    nla_put_u64_64bit(msg, HANDSHAKE_A_STATS_SUBMITTED, stats.submitted,
+			      HANDSHAKE_A_STATS_PAD) ||
+	    nla_put_u64_64bit(msg, HANDSHAKE_A_STATS_ACCEPTED, stats.accepted,
+			      HANDSHAKE_A_STATS_PAD) ||
+	    nla_put_u64_64bit(msg, HANDSHAKE_A_STATS_SUCCEEDED, stats.succeeded,
+			      HANDSHAKE_A_STATS_PAD) ||
+	    nla_put_u64_64bit(msg, HANDSHAKE_A_STATS_FAILED, stats.failed,
+			      HANDSHAKE_A_STATS_PAD) ||
+	    nla_put_u64_64bit(msg, HANDSHAKE_A_STATS_TIMED_OUT, stats.timed_out,
+			      HANDSHAKE_A_STATS_PAD) ||
+	    nla_put_u64_64bit(msg, HANDSHAKE_A_STATS_CANCELLED, stats.cancelled,
+			      HANDSHAKE_A_STATS_PAD) ||
+	    nla_put_u64_64bit(msg, HANDSHAKE_A_STATS_CLAIMANT_LOST,
+			      stats.claimant_lost, HANDSHAKE_A_STATS_PAD) ||
+	    nla_put_u32(msg, HANDSHAKE_A_STATS_PENDING, pending) ||
+	    nla_put_u32(msg, HANDSHAKE_A_STATS_PENDING_LIMIT,
+			READ_ONCE(handshake_pending_limit)))
+		goto nospace;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+nospace:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static const struct genl_ops handshake_nl_ops[] = {
+	{
+		.cmd = HANDSHAKE_CMD_ACCEPT,
+		.doit = handshake_nl_accept_doit,
+		.policy = handshake_cookie_policy,
+		.maxattr = HANDSHAKE_A_COOKIE,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = HANDSHAKE_CMD_DONE,
+		.doit = handshake_nl_done_doit,
+		.policy = handshake_done_policy,
+		.maxattr = HANDSHAKE_A_REMOTE_AUTH,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = HANDSHAKE_CMD_GET,
+		.doit = handshake_nl_get_doit,
+		.dumpit = handshake_nl_get_dumpit,
+		.policy = handshake_cookie_policy,
+		.maxattr = HANDSHAKE_A_COOKIE,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = HANDSHAKE_CMD_CANCEL,
+		.doit = handshake_nl_cancel_doit,
+		.policy = handshake_cookie_policy,
+		.maxattr = HANDSHAKE_A_COOKIE,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		/* Counters say nothing about any one request. */
+		.cmd = HANDSHAKE_CMD_STATS,
+		.doit = handshake_nl_stats_doit,
+	},
+};
+
+static const struct genl_multicast_group handshake_nl_mcgrps[] = {
+	[HANDSHAKE_MCGRP_TLS_ID] = {
+		.name = HANDSHAKE_MCGRP_TLS,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
+	[HANDSHAKE_MCGRP_MONITOR_ID] = {
+		.name = HANDSHAKE_MCGRP_MONITOR,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
+};
+
+struct genl_family handshake_genl_family __ro_after_init = {
+	.name = HANDSHAKE_FAMILY_NAME,
+	.version = HANDSHAKE_FAMILY_VERSION,
+	.netnsok = true,
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.ops = handshake_nl_ops,
+	.n_ops = ARRAY_SIZE(handshake_nl_ops),
+	.mcgrps = handshake_nl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(handshake_nl_mcgrps),
+};
+
+static int handshake_netlink_notify(struct notifier_block *nb,
+				    unsigned long event, void *ptr)
+{
+	struct netlink_notify *n = ptr;
+
+	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC)
+		handshake_claimant_lost(n->net, n->portid);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block handshake_netlink_notifier = {
+	.notifier_call = handshake_netlink_notify,
+};
+
+int handshake_genl_register(void)
+{
+	int err;
+
+	err = genl_register_family(&handshake_genl_family);
+	if (err)
+		return err;
+	err = netlink_register_notifier(&handshake_netlink_notifier);
+	if (err)
+		genl_unregister_family(&handshake_genl_family);
+	return err;
+}
+
+void handshake_genl_unregister(void)
+{
+	netlink_unregister_notifier(&handshake_netlink_notifier);
+	genl_unregister_family(&handshake_genl_family);
+}
