@@ -19,8 +19,9 @@
  * success, a negative errno otherwise.
  *
  * Reading /sys/kernel/debug/handshake_demo/result then gives the last
- * connect's outcome as key=value lines: status (0 or -errno), version,
- * cipher, sent, reply, elapsed_us (submit to handshake callback).
+ * connect's outcome as key=value lines: status (0 or -errno), cookie
+ * (the socket's SO_COOKIE), version, cipher, sent, reply, elapsed_us
+ * (submit to handshake callback).
  *
  * Server. Module parameter echo_port=N starts a TLS echo server on TCP
  * port N of the initial network namespace (all IPv4 addresses): each
@@ -38,6 +39,7 @@
 #include <linux/nsproxy.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sock_diag.h>
 #include <linux/uaccess.h>
 #include <net/handshake.h>
 #include <net/net_namespace.h>
@@ -183,6 +185,7 @@ struct demo_params {
 
 struct demo_result {
 	int status;
+	u64 cookie;
 	u16 version;
 	u16 cipher;
 	s64 elapsed_us;
@@ -271,6 +274,15 @@ static int demo_parse(char *line, struct demo_params *p)
 	return 0;
 }
 
+/* The socket's SO_COOKIE: how the agent and handshakectl name the request. */
+static u64 demo_cookie(struct socket *sock)
+{
+	u32 cookie[2];
+
+	sock_diag_save_cookie(sock->sk, cookie);
+	return (u64)cookie[1] << 32 | cookie[0];
+}
+
 static void demo_set_timeouts(struct socket *sock, unsigned int timeout_ms)
 {
 	sock->sk->sk_rcvtimeo = msecs_to_jiffies(timeout_ms);
@@ -300,6 +312,7 @@ static int demo_client(const struct demo_params *p, struct demo_result *res)
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 
+	res->cookie = demo_cookie(sock);
 	start = ktime_get();
 	err = demo_handshake(&hs, sock, HANDSHAKE_ROLE_CLIENT, p->auth,
 			     p->peername, p->psk, p->timeout_ms);
@@ -384,8 +397,9 @@ static const char *demo_cipher_name(u16 cipher)
 static int demo_result_show(struct seq_file *m, void *v)
 {
 	mutex_lock(&demo_result_lock);
-	seq_printf(m, "status=%d\nversion=%s\ncipher=%s\nsent=%s\nreply=%s\nelapsed_us=%lld\n",
-		   demo_last.status, demo_version_name(demo_last.version),
+	seq_printf(m, "status=%d\ncookie=%llu\nversion=%s\ncipher=%s\nsent=%s\nreply=%s\nelapsed_us=%lld\n",
+		   demo_last.status, demo_last.cookie,
+		   demo_version_name(demo_last.version),
 		   demo_cipher_name(demo_last.cipher), demo_last.sent,
 		   demo_last.reply, demo_last.elapsed_us);
 	mutex_unlock(&demo_result_lock);

@@ -1,0 +1,13 @@
+# A client x509 handshake against openssl s_server (TLS 1.3), the peer
+# verified against the test CA by name; a line each way through kTLS.
+. tests/vm/lib.sh
+pki_make
+agent_start
+s_server 4433 -tls1_3
+demo_connect "host=127.0.0.1 port=4433 peername=localhost auth=x509 message=hello from the kernel" ||
+	fail "connect failed: status $(demo_result status)"
+expect_eq status "$(demo_result status)" 0
+expect_eq version "$(demo_result version)" TLSv1.3
+expect_eq sent "$(demo_result sent)" "hello from the kernel"
+expect_eq reply "$(demo_result reply)" "lenrek eht morf olleh"
+grep -q "cookie" "$LOGDIR/agent.log" || fail "the agent logged no handshake"
