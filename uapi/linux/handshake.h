@@ -285,7 +285,8 @@ enum {
  *   none) or every request of the network namespace (dump).
  * @HANDSHAKE_CMD_CANCEL: Cancel a request as an operator; the consumer gets
  *   ECANCELED. ENOENT if there is no such request.
- * @HANDSHAKE_CMD_STATS: Read the counters of the network namespace.
+ * @HANDSHAKE_CMD_STATS: Read the counters of the network namespace. Open to
+ *   every user: the counters say nothing about any one request.
  * @HANDSHAKE_CMD_EVENT: Event on group "monitor": something happened to a
  *   request. status is the errno of failed, timed-out, cancelled and
  *   claimant-lost, 0 otherwise.

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Configuration file: INI, parsed by libinih. Every key is known; anything
+ * else is an error, so a typo never silently turns into a default.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include <gnutls/gnutls.h>
+#include <ini.h>
+
+#include "config.h"
+
+struct parser {
+	struct config *cfg;
+	const char *path;
+	FILE *err;
+	FILE *in;
+	int line;		/* line the handler is looking at */
+	int errors;
+	int client_cert_line, client_key_line;
+	int server_cert_line, server_key_line;
+};
+
+static void perr(struct parser *p, int line, const char *fmt, const char *arg)
+{
+	fprintf(p->err, "%s:%d: ", p->path, line);
+	fprintf(p->err, fmt, arg);
+	fputc('\n', p->err);
+	p->errors++;
+}
+
+static bool known_section(const char *name, size_t len)
+{
+	static const char *const names[] = { "global", "tls", "client", "server" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == len && !strncmp(names[i], name, len))
+			return true;
+	return false;
+}
+
+/*
+ * inih only calls the handler for keys, so an unknown section without keys
+ * would pass unnoticed: check section headers as lines go by.
+ */
+static void check_section(struct parser *p, const char *line)
+{
+	const char *end;
+
+	line += strspn(line, " \t");
+	if (*line != '[')
+		return;
+	line++;
+	end = strchr(line, ']');
+	if (end && !known_section(line, end - line)) {
+		fprintf(p->err, "%s:%d: unknown section [%.*s]\n", p->path, p->line,
+			(int)(end - line), line);
+		p->errors++;
+	}
+}
+
+/*
+ * inih does not tell the handler the line number, so count lines as they
+ * are read. A line longer than inih's buffer arrives in pieces: refuse it
+ * rather than misparse it.
+ */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parser *p = stream;
+	size_t len;
+
+	if (!fgets(str, num, p->in))
+		return NULL;
+	p->line++;
+	len = strlen(str);
+	if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(p->in)) {
+		perr(p, p->line, "line too long", NULL);
+		/* Skip the rest of the line; hand inih a comment. */
+		while (fgets(str, num, p->in) && !strchr(str, '\n'))
+			;
+		strcpy(str, ";\n");
+	}
+	check_section(p, str);
+	return str;
+}
+
+static int set_string(char **dst, const char *value)
+{
+	char *s = strdup(value);
+
+	if (!s)
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int global_key(struct parser *p, const char *name, const char *value)
+{
+	static const struct { const char *n; int l; } levels[] = {
+		{ "error", LOG_ERR }, { "warning", LOG_WARNING },
+		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
+	};
+
+	if (strcmp(name, "log-level"))
+		return -ENOENT;
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		if (!strcmp(value, levels[i].n)) {
+			p->cfg->log_level = levels[i].l;
+			return 0;
+		}
+	}
+	perr(p, p->line, "log-level must be error, warning, info or debug, not \"%s\"", value);
+	return 0;
+}
+
+static int tls_key(struct parser *p, const char *name, const char *value)
+{
+	if (!strcmp(name, "ca-file"))
+		return set_string(&p->cfg->ca_file, value);
+	if (!strcmp(name, "min-version")) {
+		if (!strcmp(value, "1.2"))
+			p->cfg->min_version = 0x303;
+		else if (!strcmp(value, "1.3"))
+			p->cfg->min_version = 0x304;
+		else
+			perr(p, p->line, "min-version must be 1.2 or 1.3, not \"%s\"", value);
+		return 0;
+	}
+	if (!strcmp(name, "priority")) {
+		gnutls_priority_t prio;
+		const char *where = NULL;
+
+		/* Check it now so a bad string fails at start, with a line. */
+		if (gnutls_priority_init(&prio, value, &where) < 0) {
+			perr(p, p->line, "invalid GnuTLS priority string at \"%s\"",
+			     where ? where : value);
+			return 0;
+		}
+		gnutls_priority_deinit(prio);
+		return set_string(&p->cfg->priority, value);
+	}
+	return -ENOENT;
+}
+
+static int cert_key(struct parser *p, const char *name, const char *value,
+		    char **cert, int *cert_line, char **key, int *key_line)
+{
+	if (!strcmp(name, "cert-file")) {
+		*cert_line = p->line;
+		return set_string(cert, value);
+	}
+	if (!strcmp(name, "key-file")) {
+		*key_line = p->line;
+		return set_string(key, value);
+	}
+	return -ENOENT;
+}
+
+static int server_key(struct parser *p, const char *name, const char *value)
+{
+	if (!strcmp(name, "client-auth")) {
+		if (!strcmp(value, "none"))
+			p->cfg->client_auth = CLIENT_AUTH_NONE;
+		else if (!strcmp(value, "optional"))
+			p->cfg->client_auth = CLIENT_AUTH_OPTIONAL;
+		else if (!strcmp(value, "required"))
+			p->cfg->client_auth = CLIENT_AUTH_REQUIRED;
+		else
+			perr(p, p->line, "client-auth must be none, optional or required, not \"%s\"", value);
+		return 0;
+	}
+	return cert_key(p, name, value, &p->cfg->server_cert, &p->server_cert_line,
+			&p->cfg->server_key, &p->server_key_line);
+}
+
+static int handler(void *user, const char *section, const char *name,
+		   const char *value)
+{
+	struct parser *p = user;
+	int r;
+
+	if (!strcmp(section, "global"))
+		r = global_key(p, name, value);
+	else if (!strcmp(section, "tls"))
+		r = tls_key(p, name, value);
+	else if (!strcmp(section, "client"))
+		r = cert_key(p, name, value, &p->cfg->client_cert, &p->client_cert_line,
+			     &p->cfg->client_key, &p->client_key_line);
+	else if (!strcmp(section, "server"))
+		r = server_key(p, name, value);
+	else if (!*section) {
+		perr(p, p->line, "key \"%s\" outside of a section", name);
+		return 1;
+	} else {
+		return 1;	/* the reader reported the section */
+	}
+
+	if (r == -ENOENT) {
+		fprintf(p->err, "%s:%d: unknown key \"%s\" in [%s]\n",
+			p->path, p->line, name, section);
+		p->errors++;
+	} else if (r < 0) {
+		perr(p, p->line, "%s", strerror(-r));
+	}
+	/* Our own errors are counted; keep inih going to report them all. */
+	return 1;
+}
+
+/* A certificate without its key (or the reverse) cannot be used. */
+static void check_pair(struct parser *p, const char *sect,
+		       const char *cert, int cert_line,
+		       const char *key, int key_line)
+{
+	if (cert && !key)
+		perr(p, cert_line, "cert-file without key-file in [%s]", sect);
+	if (key && !cert)
+		perr(p, key_line, "key-file without cert-file in [%s]", sect);
+}
+
+void config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->log_level = LOG_INFO;
+	cfg->min_version = 0x304;
+	cfg->client_auth = CLIENT_AUTH_NONE;
+}
+
+void config_free(struct config *cfg)
+{
+	free(cfg->ca_file);
+	free(cfg->priority);
+	free(cfg->client_cert);
+	free(cfg->client_key);
+	free(cfg->server_cert);
+	free(cfg->server_key);
+	config_init(cfg);
+}
+
+int config_load(struct config *cfg, const char *path, FILE *err)
+{
+	struct parser p = { .cfg = cfg, .path = path, .err = err };
+	int r;
+
+	p.in = fopen(path, "re");
+	if (!p.in) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		fprintf(err, "%s: %s\n", path, strerror(errno));
+		return -EINVAL;
+	}
+	r = ini_parse_stream(reader, &p, handler, &p);
+	fclose(p.in);
+	/* inih's own errors are syntax errors; ours were printed already. */
+	if (r > 0) {
+		fprintf(err, "%s:%d: syntax error\n", path, r);
+		p.errors++;
+	} else if (r < 0) {
+		fprintf(err, "%s: cannot parse: %s\n", path, strerror(ENOMEM));
+		p.errors++;
+	}
+	check_pair(&p, "client", cfg->client_cert, p.client_cert_line,
+		   cfg->client_key, p.client_key_line);
+	check_pair(&p, "server", cfg->server_cert, p.server_cert_line,
+		   cfg->server_key, p.server_key_line);
+	return p.errors ? -EINVAL : 0;
+}

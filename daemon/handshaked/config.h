@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef HANDSHAKED_CONFIG_H
+#define HANDSHAKED_CONFIG_H
+
+#include <stdio.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/handshaked/handshaked.conf"
+
+enum client_auth {
+	CLIENT_AUTH_NONE,
+	CLIENT_AUTH_OPTIONAL,
+	CLIENT_AUTH_REQUIRED,
+};
+
+struct config {
+	int log_level;			/* syslog priority */
+	char *ca_file;			/* NULL: system trust */
+	unsigned int min_version;	/* 0x303 or 0x304 */
+	char *priority;			/* NULL: built-in */
+	char *client_cert, *client_key;
+	char *server_cert, *server_key;
+	enum client_auth client_auth;
+};
+
+void config_init(struct config *cfg);
+void config_free(struct config *cfg);
+
+/*
+ * Parse @path into @cfg (which config_init() prepared). Returns 0, -ENOENT
+ * if the file does not exist (nothing printed: the caller decides whether
+ * that is an error), or -EINVAL after printing "FILE:LINE: message" lines
+ * on @err.
+ */
+int config_load(struct config *cfg, const char *path, FILE *err);
+
+#endif

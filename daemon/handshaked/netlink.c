@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Generic netlink with libnl-genl-3: two sockets.
+ *
+ * The event socket is in the "tls" group, non-blocking, watched by the
+ * event loop. The command socket sends accept and done synchronously (a
+ * round trip to the kernel, no peer to wait for); it is the claimant, so
+ * it lives as long as the agent: if it closes, the kernel fails every
+ * request it claimed at once.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+#include <linux/netlink.h>
+
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/family.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include "linux/handshake.h"
+#include "log.h"
+#include "netlink.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+struct hsnl {
+	struct nl_sock *cmd, *ev;
+	int family;
+	sd_event_source *src;
+	hsnl_request_fn fn;
+	void *userdata;
+};
+
+/* One synchronous request/reply exchange on the command socket. */
+struct txn {
+	int err;			/* negative errno from the kernel */
+	bool done;
+	int (*parse)(struct nl_msg *msg, void *arg);
+	void *arg;
+};
+
+static int txn_valid(struct nl_msg *msg, void *arg)
+{
+	struct txn *t = arg;
+
+	return t->parse ? t->parse(msg, t->arg) : NL_OK;
+}
+
+static int txn_end(struct nl_msg *msg, void *arg)
+{
+	struct txn *t = arg;
+
+	(void)msg;
+	t->done = true;
+	return NL_STOP;
+}
+
+/* The kernel's extended ack message, if any: it says what it rejected. */
+static const char *extack_msg(struct nlmsgerr *e)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t off = sizeof(*e);
+	int len;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NULL;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
+	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)off;
+	if (len <= 0 || nla_parse(tb, NLMSGERR_ATTR_MAX,
+				  (struct nlattr *)((char *)e + off), len, NULL) < 0 ||
+	    !tb[NLMSGERR_ATTR_MSG])
+		return NULL;
+	return nla_get_string(tb[NLMSGERR_ATTR_MSG]);
+}
+
+static int txn_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct txn *t = arg;
+	const char *msg = extack_msg(e);
+
+	(void)who;
+	t->err = e->error;
+	t->done = true;
+	if (msg)
+		log_warn("kernel: %s (%s)", msg, errno_name(-e->error));
+	return NL_STOP;
+}
+
+static int transact(struct hsnl *nl, struct nl_msg *msg,
+		    int (*parse)(struct nl_msg *, void *), void *arg)
+{
+	struct txn t = { .parse = parse, .arg = arg };
+	struct nl_cb *orig, *cb;
+	int r;
+
+	orig = nl_socket_get_cb(nl->cmd);
+	cb = nl_cb_clone(orig);
+	nl_cb_put(orig);
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, txn_valid, &t);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, txn_end, &t);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, txn_end, &t);
+	nl_cb_err(cb, NL_CB_CUSTOM, txn_error, &t);
+
+	r = nl_send_auto(nl->cmd, msg);
+	while (r >= 0 && !t.done)
+		r = nl_recvmsgs(nl->cmd, cb);
+	nl_cb_put(cb);
+	if (t.done)
+		return t.err;
+	log_err("netlink: %s", nl_geterror(r));
+	return -EIO;
+}
+
+static struct nl_msg *new_msg(struct hsnl *nl, int flags, uint8_t cmd)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0,
+				flags, cmd, HANDSHAKE_FAMILY_VERSION)) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+static bool get_u32(const struct nlattr *a, uint32_t *v)
+{
+	if (nla_len(a) < (int)sizeof(uint32_t))
+		return false;
+	*v = nla_get_u32((struct nlattr *)a);
+	return true;
+}
+
+/*
+ * The reply is parsed by hand, attribute by attribute, not with a policy:
+ * one malformed attribute must not make us lose the fd the kernel already
+ * installed in our table.
+ */
+static int parse_accept(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *g = genlmsg_hdr(nlmsg_hdr(msg));
+	struct hsnl_accept *acc = arg;
+	struct nlattr *a;
+	uint32_t v;
+	int rem;
+
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem) {
+		int len = nla_len(a);
+
+		switch (nla_type(a)) {
+		case HANDSHAKE_A_COOKIE:
+			if (len >= 8)
+				acc->cookie = nla_get_u64(a);
+			break;
+		case HANDSHAKE_A_SOCKFD:
+			if (get_u32(a, &v) && acc->fd < 0)
+				acc->fd = (int32_t)v;
+			break;
+		case HANDSHAKE_A_ROLE:
+			get_u32(a, &acc->role);
+			break;
+		case HANDSHAKE_A_AUTH:
+			get_u32(a, &acc->auth);
+			break;
+		case HANDSHAKE_A_TIMEOUT_MS:
+			acc->has_timeout = get_u32(a, &acc->timeout_ms);
+			break;
+		case HANDSHAKE_A_KEYRING:
+			if (get_u32(a, &v))
+				acc->keyring = (int32_t)v;
+			break;
+		case HANDSHAKE_A_PEERNAME:
+			if (len > 0 && !acc->peername)
+				acc->peername = strndup(nla_data(a), len);
+			break;
+		case HANDSHAKE_A_X509: {
+			struct nlattr *n;
+			int r2;
+
+			nla_for_each_nested(n, a, r2) {
+				if (!get_u32(n, &v))
+					continue;
+				if (nla_type(n) == HANDSHAKE_A_X509_CERT)
+					acc->x509_cert = (int32_t)v;
+				else if (nla_type(n) == HANDSHAKE_A_X509_PRIVKEY)
+					acc->x509_privkey = (int32_t)v;
+			}
+			break;
+		}
+		case HANDSHAKE_A_PEER_IDENTITY:
+			if (get_u32(a, &v) && acc->n_peer_ids < HSNL_MAX_PEER_IDS)
+				acc->peer_ids[acc->n_peer_ids++] = (int32_t)v;
+			break;
+		case HANDSHAKE_A_LOCAL_ADDR:
+			if (len > 0 && (size_t)len <= sizeof(acc->local)) {
+				memcpy(&acc->local, nla_data(a), len);
+				acc->has_local = true;
+			}
+			break;
+		case HANDSHAKE_A_PEER_ADDR:
+			if (len > 0 && (size_t)len <= sizeof(acc->peer)) {
+				memcpy(&acc->peer, nla_data(a), len);
+				acc->has_peer = true;
+			}
+			break;
+		}
+	}
+	return NL_OK;
+}
+
+void hsnl_parse_accept(struct nl_msg *msg, struct hsnl_accept *acc)
+{
+	memset(acc, 0, sizeof(*acc));
+	acc->fd = -1;
+	parse_accept(msg, acc);
+}
+
+int hsnl_accept(struct hsnl *nl, uint64_t cookie, struct hsnl_accept *acc)
+{
+	struct nl_msg *msg;
+	int r;
+
+	memset(acc, 0, sizeof(*acc));
+	acc->fd = -1;
+	msg = new_msg(nl, 0, HANDSHAKE_CMD_ACCEPT);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_u64(msg, HANDSHAKE_A_COOKIE, cookie) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	r = transact(nl, msg, parse_accept, acc);
+	nlmsg_free(msg);
+	if (r == 0 && acc->fd < 0)
+		r = -EPROTO;
+	if (r == 0 && acc->cookie != cookie) {
+		log_err("accept %#llx: reply is for cookie %#llx",
+			(unsigned long long)cookie, (unsigned long long)acc->cookie);
+		r = -EPROTO;
+	}
+	if (r < 0)
+		hsnl_accept_clear(acc);
+	return r;
+}
+
+void hsnl_accept_clear(struct hsnl_accept *acc)
+{
+	if (acc->fd >= 0)
+		close(acc->fd);
+	free(acc->peername);
+	memset(acc, 0, sizeof(*acc));
+	acc->fd = -1;
+}
+
+static int put_crypto(struct nl_msg *msg, int type, const struct ktls_crypto *c)
+{
+	struct nlattr *n = nla_nest_start(msg, type | NLA_F_NESTED);
+
+	if (!n ||
+	    nla_put(msg, HANDSHAKE_A_CRYPTO_KEY, c->key_len, c->key) < 0 ||
+	    nla_put(msg, HANDSHAKE_A_CRYPTO_IV, c->iv_len, c->iv) < 0 ||
+	    (c->salt_len &&
+	     nla_put(msg, HANDSHAKE_A_CRYPTO_SALT, c->salt_len, c->salt) < 0) ||
+	    nla_put(msg, HANDSHAKE_A_CRYPTO_REC_SEQ, sizeof(c->rec_seq), c->rec_seq) < 0)
+		return -ENOMEM;
+	nla_nest_end(msg, n);
+	return 0;
+}
+
+int hsnl_put_done(struct nl_msg *msg, uint64_t cookie, uint32_t status,
+		  const struct ktls_session *ks)
+{
+	struct nlattr *n;
+
+	if (nla_put_u64(msg, HANDSHAKE_A_COOKIE, cookie) < 0 ||
+	    nla_put_u32(msg, HANDSHAKE_A_STATUS, status) < 0)
+		return -ENOMEM;
+	if (status || !ks)
+		return 0;
+	/* The kernel parses strictly: nests must carry NLA_F_NESTED. */
+	n = nla_nest_start(msg, HANDSHAKE_A_SESSION | NLA_F_NESTED);
+	if (!n ||
+	    nla_put_u16(msg, HANDSHAKE_A_SESSION_TLS_VERSION, ks->version) < 0 ||
+	    nla_put_u16(msg, HANDSHAKE_A_SESSION_CIPHER, ks->cipher) < 0 ||
+	    put_crypto(msg, HANDSHAKE_A_SESSION_TX, &ks->tx) < 0 ||
+	    put_crypto(msg, HANDSHAKE_A_SESSION_RX, &ks->rx) < 0)
+		return -ENOMEM;
+	nla_nest_end(msg, n);
+	return 0;
+}
+
+int hsnl_done(struct hsnl *nl, uint64_t cookie, uint32_t status,
+	      const struct ktls_session *ks)
+{
+	struct nl_msg *msg = new_msg(nl, 0, HANDSHAKE_CMD_DONE);
+	int r;
+
+	if (!msg)
+		return -ENOMEM;
+	r = hsnl_put_done(msg, cookie, status, ks);
+	if (r == 0)
+		r = transact(nl, msg, NULL, NULL);
+	/* The message holds keys: wipe it before it goes back to malloc. */
+	gnutls_memset(nlmsg_hdr(msg), 0, nlmsg_hdr(msg)->nlmsg_len);
+	nlmsg_free(msg);
+	return r;
+}
+
+struct pending {
+	uint64_t *cookies;
+	size_t n, cap;
+};
+
+static int parse_get(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *g = genlmsg_hdr(nlmsg_hdr(msg));
+	struct pending *p = arg;
+	uint32_t state = 0, class = HANDSHAKE_CLASS_TLS;
+	uint64_t cookie = 0;
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem) {
+		if (nla_type(a) == HANDSHAKE_A_COOKIE && nla_len(a) >= 8)
+			cookie = nla_get_u64(a);
+		else if (nla_type(a) == HANDSHAKE_A_STATE)
+			get_u32(a, &state);
+		else if (nla_type(a) == HANDSHAKE_A_CLASS)
+			get_u32(a, &class);
+	}
+	if (!cookie || state != HANDSHAKE_STATE_PENDING || class != HANDSHAKE_CLASS_TLS)
+		return NL_OK;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 16;
+		uint64_t *c = realloc(p->cookies, cap * sizeof(*c));
+
+		if (!c)
+			return NL_OK;	/* the next event or resync catches it */
+		p->cookies = c;
+		p->cap = cap;
+	}
+	p->cookies[p->n++] = cookie;
+	return NL_OK;
+}
+
+int hsnl_resync(struct hsnl *nl)
+{
+	struct pending p = { 0 };
+	struct nl_msg *msg;
+	int r;
+
+	msg = new_msg(nl, NLM_F_DUMP, HANDSHAKE_CMD_GET);
+	if (!msg)
+		return -ENOMEM;
+	r = transact(nl, msg, parse_get, &p);
+	nlmsg_free(msg);
+	if (r < 0)
+		log_warn("cannot list pending requests: %s", errno_name(-r));
+	/* Claim after the dump is over: the command socket is free again. */
+	for (size_t i = 0; i < p.n; i++)
+		nl->fn(p.cookies[i], nl->userdata);
+	free(p.cookies);
+	return r;
+}
+
+static int parse_event(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct genlmsghdr *g = genlmsg_hdr(nlh);
+	struct hsnl *nl = arg;
+	uint32_t class = HANDSHAKE_CLASS_TLS;
+	uint64_t cookie = 0;
+	struct nlattr *a;
+	int rem;
+
+	/* An adopted socket may also carry nlctrl notifications. */
+	if (nlh->nlmsg_type != nl->family || g->cmd != HANDSHAKE_CMD_REQUEST)
+		return NL_OK;
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem) {
+		if (nla_type(a) == HANDSHAKE_A_COOKIE && nla_len(a) >= 8)
+			cookie = nla_get_u64(a);
+		else if (nla_type(a) == HANDSHAKE_A_CLASS)
+			get_u32(a, &class);
+	}
+	if (cookie && class == HANDSHAKE_CLASS_TLS)
+		nl->fn(cookie, nl->userdata);
+	return NL_OK;
+}
+
+static int on_event(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct hsnl *nl = userdata;
+	int r;
+
+	(void)s;
+	(void)fd;
+	(void)revents;
+	r = nl_recvmsgs_default(nl->ev);
+	/* libnl reports ENOBUFS (events dropped) as NLE_NOMEM. */
+	if (r == -NLE_NOMEM) {
+		log_warn("request events were lost; resyncing from the kernel");
+		hsnl_resync(nl);
+	} else if (r < 0 && r != -NLE_AGAIN) {
+		log_debug("event socket: %s", nl_geterror(r));
+	}
+	return 0;
+}
+
+static int resolve(struct hsnl *nl)
+{
+	struct nl_cache *cache = NULL;
+	struct genl_family *fam;
+	unsigned int version;
+
+	if (genl_ctrl_alloc_cache(nl->cmd, &cache) < 0)
+		return -EIO;
+	fam = genl_ctrl_search_by_name(cache, HANDSHAKE_FAMILY_NAME);
+	nl_cache_free(cache);
+	if (!fam)
+		return -ENOENT;
+	nl->family = genl_family_get_id(fam);
+	version = genl_family_get_version(fam);
+	genl_family_put(fam);
+	/* Mainline's own "handshake" family (v1) speaks another protocol. */
+	if (version != HANDSHAKE_FAMILY_VERSION) {
+		log_err("generic netlink family \"%s\" is version %u, not %d",
+			HANDSHAKE_FAMILY_NAME, version, HANDSHAKE_FAMILY_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+int hsnl_open(sd_event *e, int event_fd, hsnl_request_fn fn, void *userdata,
+	      struct hsnl **out)
+{
+	struct hsnl *nl;
+	int one = 1, grp, r;
+
+	nl = calloc(1, sizeof(*nl));
+	if (!nl)
+		return -ENOMEM;
+	nl->fn = fn;
+	nl->userdata = userdata;
+	nl->cmd = nl_socket_alloc();
+	nl->ev = nl_socket_alloc();
+	if (!nl->cmd || !nl->ev) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (genl_connect(nl->cmd) < 0) {
+		r = -EIO;
+		goto fail;
+	}
+	/* Ask for the kernel's reason on errors, without our message echoed. */
+	setsockopt(nl_socket_get_fd(nl->cmd), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(nl->cmd), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+
+	r = resolve(nl);
+	if (r < 0)
+		goto fail;
+	grp = genl_ctrl_resolve_grp(nl->cmd, HANDSHAKE_FAMILY_NAME, HANDSHAKE_MCGRP_TLS);
+	if (grp < 0) {
+		log_err("family \"%s\" has no group \"%s\"", HANDSHAKE_FAMILY_NAME,
+			HANDSHAKE_MCGRP_TLS);
+		r = -ENOENT;
+		goto fail;
+	}
+
+	if (event_fd >= 0)
+		r = nl_socket_set_fd(nl->ev, NETLINK_GENERIC, event_fd);
+	else
+		r = genl_connect(nl->ev);
+	if (r < 0) {
+		log_err("event socket: %s", nl_geterror(r));
+		r = -EIO;
+		goto fail;
+	}
+	nl_socket_disable_seq_check(nl->ev);
+	nl_socket_modify_cb(nl->ev, NL_CB_VALID, NL_CB_CUSTOM, parse_event, nl);
+	/* A burst of requests should not overflow the socket: 1 MiB. */
+	nl_socket_set_buffer_size(nl->ev, 1 << 20, 0);
+	r = nl_socket_add_membership(nl->ev, grp);
+	if (r < 0) {
+		log_err("cannot join group \"%s\": %s (CAP_NET_ADMIN needed)",
+			HANDSHAKE_MCGRP_TLS, nl_geterror(r));
+		r = -EPERM;
+		goto fail;
+	}
+	nl_socket_set_nonblocking(nl->ev);
+	r = sd_event_add_io(e, &nl->src, nl_socket_get_fd(nl->ev), EPOLLIN,
+			    on_event, nl);
+	if (r < 0)
+		goto fail;
+	*out = nl;
+	return 0;
+fail:
+	hsnl_close(nl);
+	return r;
+}
+
+void hsnl_close(struct hsnl *nl)
+{
+	if (!nl)
+		return;
+	sd_event_source_disable_unref(nl->src);
+	if (nl->ev)
+		nl_socket_free(nl->ev);
+	if (nl->cmd)
+		nl_socket_free(nl->cmd);
+	free(nl);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef HANDSHAKED_NETLINK_H
+#define HANDSHAKED_NETLINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <netlink/msg.h>
+#include <systemd/sd-event.h>
+
+#include "ktls.h"
+
+#define HSNL_MAX_PEER_IDS 16
+
+/* What an accept reply hands over. */
+struct hsnl_accept {
+	uint64_t cookie;
+	int fd;				/* -1: none */
+	uint32_t role, auth, timeout_ms;
+	bool has_timeout;
+	char *peername;			/* NULL: none */
+	int32_t keyring;
+	int32_t x509_cert, x509_privkey;	/* 0: none */
+	int32_t peer_ids[HSNL_MAX_PEER_IDS];
+	unsigned int n_peer_ids;
+	struct sockaddr_storage local, peer;
+	bool has_local, has_peer;
+};
+
+struct hsnl;
+
+/* Called for each request event (and each pending request on resync). */
+typedef void (*hsnl_request_fn)(uint64_t cookie, void *userdata);
+
+/*
+ * Resolve the family and the "tls" group, join it on an event socket
+ * (@event_fd >= 0: adopt that one, e.g. from socket activation) and watch
+ * it on @e. Returns 0 or a negative errno (-ENOENT: no such family, the
+ * module is not loaded).
+ */
+int hsnl_open(sd_event *e, int event_fd, hsnl_request_fn fn, void *userdata,
+	      struct hsnl **out);
+void hsnl_close(struct hsnl *nl);
+
+/* Ask the kernel for the pending requests and offer each to the callback. */
+int hsnl_resync(struct hsnl *nl);
+
+/* Claim a request. 0, -ENOENT (not pending any more) or a negative errno. */
+int hsnl_accept(struct hsnl *nl, uint64_t cookie, struct hsnl_accept *acc);
+void hsnl_accept_clear(struct hsnl_accept *acc);
+
+/* Report the result. @ks only with @status 0. */
+int hsnl_done(struct hsnl *nl, uint64_t cookie, uint32_t status,
+	      const struct ktls_session *ks);
+
+/* An accept reply's attributes, apart so they can be tested. */
+void hsnl_parse_accept(struct nl_msg *msg, struct hsnl_accept *acc);
+
+/* The done message body, apart so it can be tested without a kernel. */
+int hsnl_put_done(struct nl_msg *msg, uint64_t cookie, uint32_t status,
+		  const struct ktls_session *ks);
+
+#endif

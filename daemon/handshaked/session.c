@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * One request from claim to done: accept, check the fd, read the key
+ * serials, run the handshake, report, clean up. Every path that claimed a
+ * request sends exactly one done.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <gnutls/gnutls.h>
+
+#include "keys.h"
+#include "linux/handshake.h"
+#include "log.h"
+#include "netlink.h"
+#include "session.h"
+#include "tls.h"
+
+/* If the kernel gives no time limit, do not let a handshake hang forever. */
+#define DEFAULT_TIMEOUT_MS 30000
+
+struct session {
+	struct agent *agent;
+	struct session *prev, *next;
+	struct hsnl_accept acc;
+	struct user_key keys[HSNL_MAX_PEER_IDS];
+	struct tls_psk psk[HSNL_MAX_PEER_IDS];
+	struct user_key cert, privkey;
+	gnutls_datum_t cert_pem, key_pem;
+	struct tls_params params;
+	struct tls_hs *hs;
+	uint64_t start_usec;
+	char peer[INET6_ADDRSTRLEN + 8];
+};
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static const char *role_name(uint32_t role)
+{
+	return role == HANDSHAKE_ROLE_CLIENT ? "client" :
+	       role == HANDSHAKE_ROLE_SERVER ? "server" : "?";
+}
+
+static const char *auth_name(uint32_t auth)
+{
+	return auth == HANDSHAKE_AUTH_UNAUTH ? "unauth" :
+	       auth == HANDSHAKE_AUTH_PSK ? "psk" :
+	       auth == HANDSHAKE_AUTH_X509 ? "x509" : "?";
+}
+
+static void format_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
+		snprintf(buf, len, "%s:%u", ip, ntohs(sin->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
+		snprintf(buf, len, "[%s]:%u", ip, ntohs(sin6->sin6_port));
+	} else {
+		snprintf(buf, len, "-");
+	}
+}
+
+static void session_free(struct session *s)
+{
+	struct agent *a = s->agent;
+
+	if (s->prev || s->next || a->sessions == s) {
+		if (s->prev)
+			s->prev->next = s->next;
+		else
+			a->sessions = s->next;
+		if (s->next)
+			s->next->prev = s->prev;
+		a->active--;
+	}
+	tls_hs_abort(s->hs);
+	for (unsigned int i = 0; i < HSNL_MAX_PEER_IDS; i++)
+		keys_free(&s->keys[i]);
+	keys_free(&s->cert);
+	keys_free(&s->privkey);
+	/* Closing our fd leaves the socket to the kernel consumer. */
+	hsnl_accept_clear(&s->acc);
+	free(s);
+}
+
+static void session_finish(struct session *s, int status,
+			   const struct ktls_session *ks)
+{
+	int r;
+
+	r = hsnl_done(s->agent->nl, s->acc.cookie, status, ks);
+	log_info("handshake cookie=%#llx peer=%s role=%s auth=%s result=%s%s%s duration=%llums",
+		 (unsigned long long)s->acc.cookie, s->peer,
+		 role_name(s->acc.role), auth_name(s->acc.auth),
+		 errno_name(status), r ? " done-failed=" : "", r ? errno_name(-r) : "",
+		 (unsigned long long)(now_usec() - s->start_usec) / 1000);
+	session_free(s);
+}
+
+static void on_tls_done(struct tls_hs *hs, int status,
+			const struct ktls_session *ks, void *userdata)
+{
+	struct session *s = userdata;
+
+	(void)hs;
+	s->hs = NULL;		/* the engine frees itself */
+	session_finish(s, status, ks);
+}
+
+/* Read the credentials the request names by key serial. */
+static int load_keys(struct session *s)
+{
+	struct hsnl_accept *acc = &s->acc;
+
+	if (acc->auth == HANDSHAKE_AUTH_PSK) {
+		for (unsigned int i = 0; i < acc->n_peer_ids; i++) {
+			if (keys_read_user(acc->peer_ids[i], "PSK", &s->keys[i]) < 0)
+				return EIO;
+			s->psk[i].identity = s->keys[i].desc;
+			s->psk[i].key = s->keys[i].data;
+			s->psk[i].key_len = s->keys[i].len;
+		}
+		s->params.psk = s->psk;
+		s->params.n_psk = acc->n_peer_ids;
+		return 0;
+	}
+	if (acc->auth != HANDSHAKE_AUTH_X509 || (!acc->x509_cert && !acc->x509_privkey))
+		return 0;
+	if (!acc->x509_cert || !acc->x509_privkey) {
+		log_err("request %#llx: x509 key serials need both a certificate and a key",
+			(unsigned long long)acc->cookie);
+		return EIO;
+	}
+	if (keys_read_user(acc->x509_cert, "certificate", &s->cert) < 0 ||
+	    keys_read_user(acc->x509_privkey, "private", &s->privkey) < 0)
+		return EIO;
+	s->cert_pem.data = s->cert.data;
+	s->cert_pem.size = s->cert.len;
+	s->key_pem.data = s->privkey.data;
+	s->key_pem.size = s->privkey.len;
+	s->params.cert_pem = &s->cert_pem;
+	s->params.key_pem = &s->key_pem;
+	return 0;
+}
+
+/* Returns 0 when the handshake runs, else the status to report. */
+static int session_start(struct session *s)
+{
+	struct hsnl_accept *acc = &s->acc;
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+	int r;
+
+	/* The fd must be the socket the request is about. */
+	if (getsockopt(acc->fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) < 0 ||
+	    cookie != acc->cookie) {
+		log_err("request %#llx: the fd's socket has cookie %#llx; refusing",
+			(unsigned long long)acc->cookie, (unsigned long long)cookie);
+		return EIO;
+	}
+	if ((acc->role != HANDSHAKE_ROLE_CLIENT && acc->role != HANDSHAKE_ROLE_SERVER) ||
+	    acc->auth < HANDSHAKE_AUTH_UNAUTH || acc->auth > HANDSHAKE_AUTH_X509) {
+		log_err("request %#llx: role %u / auth %u not supported",
+			(unsigned long long)acc->cookie, acc->role, acc->auth);
+		return EINVAL;
+	}
+	if (!acc->has_timeout)
+		acc->timeout_ms = DEFAULT_TIMEOUT_MS;
+	else if (!acc->timeout_ms)
+		return ETIMEDOUT;
+
+	r = load_keys(s);
+	if (r)
+		return r;
+	s->params.role = acc->role;
+	s->params.auth = acc->auth;
+	s->params.peername = acc->peername;
+	s->params.timeout_usec = (uint64_t)acc->timeout_ms * 1000;
+	r = tls_hs_start(s->agent->event, s->agent->creds, acc->fd, &s->params,
+			 on_tls_done, s, &s->hs);
+	return r < 0 ? -r : 0;
+}
+
+void session_request(uint64_t cookie, void *userdata)
+{
+	struct agent *a = userdata;
+	struct session *s;
+	int r;
+
+	/* A resync may offer what an event already brought. */
+	for (s = a->sessions; s; s = s->next)
+		if (s->acc.cookie == cookie)
+			return;
+
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		log_err("request %#llx: out of memory", (unsigned long long)cookie);
+		return;
+	}
+	s->agent = a;
+	s->start_usec = now_usec();
+	r = hsnl_accept(a->nl, cookie, &s->acc);
+	if (r < 0) {
+		if (r == -ENOENT)
+			log_debug("request %#llx: already taken or gone", (unsigned long long)cookie);
+		else
+			log_warn("request %#llx: accept failed: %s",
+				 (unsigned long long)cookie, errno_name(-r));
+		s->acc.fd = -1;
+		free(s);
+		return;
+	}
+
+	if (s->acc.has_peer) {
+		format_addr(&s->acc.peer, s->peer, sizeof(s->peer));
+	} else {
+		struct sockaddr_storage ss = { 0 };
+		socklen_t len = sizeof(ss);
+
+		getpeername(s->acc.fd, (struct sockaddr *)&ss, &len);
+		format_addr(&ss, s->peer, sizeof(s->peer));
+	}
+	log_debug("request %#llx: claimed, fd %d, peer %s, peername %s, %u ms left",
+		  (unsigned long long)cookie, s->acc.fd, s->peer,
+		  s->acc.peername ? s->acc.peername : "-", s->acc.timeout_ms);
+
+	s->next = a->sessions;
+	if (a->sessions)
+		a->sessions->prev = s;
+	a->sessions = s;
+	a->active++;
+
+	r = session_start(s);
+	if (r)
+		session_finish(s, r, NULL);
+}
+
+void sessions_abandon(struct agent *a)
+{
+	if (a->active)
+		log_info("abandoning %u handshakes in flight", a->active);
+	while (a->sessions)
+		session_free(a->sessions);
+}

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The handshake engine on real TCP sockets over loopback, no netlink:
+ *   test-tls pair DIR                    both ends are our engine
+ *   test-tls connect PORT DIR NAME ERR   our client against another server
+ *   test-tls serve PORT DIR              our server for one other client
+ * DIR holds ca.pem, other-ca.pem, server.{pem,key}, client.{pem,key}
+ * (made by test-tls.sh). ERR is the errno name expected ("0": success).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+
+#include "linux/handshake.h"
+#include "log.h"
+#include "tls.h"
+
+static const char *dir;
+static int failures;
+static sd_event *loop;
+
+#define CHECK(cond) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+		failures++; \
+	} \
+} while (0)
+
+struct side {
+	const char *name;
+	int status;		/* -1: still running */
+	struct ktls_session ks;
+	int fd;
+};
+
+static int pending;
+
+static void on_done(struct tls_hs *hs, int status, const struct ktls_session *ks,
+		    void *userdata)
+{
+	struct side *s = userdata;
+
+	(void)hs;
+	s->status = status;
+	if (ks)
+		s->ks = *ks;
+	/* The fd stays open: in the agent, the kernel consumer still has it. */
+	pending--;
+}
+
+static void run_loop(void)
+{
+	while (pending > 0)
+		sd_event_run(loop, UINT64_MAX);
+}
+
+static char *path(const char *file)
+{
+	static char buf[8][512];
+	static int i;
+
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, file);
+	return buf[i];
+}
+
+/* A connected pair of loopback TCP sockets: [0] client, [1] server. */
+static void tcp_pair(int fds[2])
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (l < 0 || bind(l, (void *)&sin, sizeof(sin)) < 0 || listen(l, 1) < 0 ||
+	    getsockname(l, (void *)&sin, &len) < 0) {
+		perror("listen");
+		exit(2);
+	}
+	fds[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (connect(fds[0], (void *)&sin, sizeof(sin)) < 0) {
+		perror("connect");
+		exit(2);
+	}
+	fds[1] = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	close(l);
+}
+
+static struct config client_cfg(const char *ca, bool cert)
+{
+	struct config c;
+
+	config_init(&c);
+	c.ca_file = ca ? path(ca) : NULL;
+	if (cert) {
+		c.client_cert = path("client.pem");
+		c.client_key = path("client.key");
+	}
+	return c;
+}
+
+static struct config server_cfg(enum client_auth ca)
+{
+	struct config c;
+
+	config_init(&c);
+	c.ca_file = path("ca.pem");
+	c.server_cert = path("server.pem");
+	c.server_key = path("server.key");
+	c.client_auth = ca;
+	return c;
+}
+
+static struct tls_creds *creds(const struct config *cfg)
+{
+	struct tls_creds *c;
+
+	if (tls_creds_new(cfg, &c) < 0) {
+		fprintf(stderr, "tls_creds_new failed\n");
+		exit(2);
+	}
+	return c;
+}
+
+static bool same_dir(const struct ktls_crypto *a, const struct ktls_crypto *b)
+{
+	return a->key_len && a->key_len == b->key_len && a->iv_len == b->iv_len &&
+	       a->salt_len == b->salt_len && !memcmp(a->key, b->key, a->key_len) &&
+	       !memcmp(a->iv, b->iv, a->iv_len) && !memcmp(a->salt, b->salt, a->salt_len) &&
+	       !memcmp(a->rec_seq, b->rec_seq, 8);
+}
+
+/*
+ * Run our client against our server; check both results and, on success,
+ * that one side's TX is the other's RX.
+ */
+static void pair(const char *what, const struct config *ccfg, struct tls_params cp,
+		 const struct config *scfg, struct tls_params sp,
+		 int want_client, int want_server, uint16_t want_cipher)
+{
+	struct tls_creds *cc = creds(ccfg), *sc = creds(scfg);
+	struct side c = { .name = "client", .status = -1 }, s = { .name = "server", .status = -1 };
+	struct tls_hs *h1 = NULL, *h2 = NULL;
+	int fds[2], r1, r2;
+
+	tcp_pair(fds);
+	c.fd = fds[0];
+	s.fd = fds[1];
+	cp.role = HANDSHAKE_ROLE_CLIENT;
+	sp.role = HANDSHAKE_ROLE_SERVER;
+	if (!cp.timeout_usec)
+		cp.timeout_usec = 5000000;
+	if (!sp.timeout_usec)
+		sp.timeout_usec = 5000000;
+	pending = 2;
+	r1 = tls_hs_start(loop, cc, c.fd, &cp, on_done, &c, &h1);
+	r2 = tls_hs_start(loop, sc, s.fd, &sp, on_done, &s, &h2);
+	if (r1 < 0 || r2 < 0) {
+		fprintf(stderr, "%s: start failed: %d %d\n", what, r1, r2);
+		failures++;
+		exit(1);
+	}
+	run_loop();
+
+	printf("%-40s client=%s server=%s", what, errno_name(c.status), errno_name(s.status));
+	if (!c.status)
+		printf(" version=%#x cipher=%u", c.ks.version, c.ks.cipher);
+	printf("\n");
+	if (c.status != want_client || s.status != want_server) {
+		fprintf(stderr, "%s: wanted client=%s server=%s\n", what,
+			errno_name(want_client), errno_name(want_server));
+		failures++;
+	}
+	if (!want_client && !want_server && !c.status && !s.status) {
+		CHECK(c.ks.version == s.ks.version && c.ks.cipher == s.ks.cipher);
+		CHECK(same_dir(&c.ks.tx, &s.ks.rx));
+		CHECK(same_dir(&c.ks.rx, &s.ks.tx));
+		CHECK(!same_dir(&c.ks.tx, &c.ks.rx));
+		if (want_cipher)
+			CHECK(c.ks.cipher == want_cipher);
+	}
+	close(c.fd);
+	close(s.fd);
+	tls_creds_free(cc);
+	tls_creds_free(sc);
+}
+
+static const char *only(const char *cipher, bool tls12)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "NORMAL:-VERS-ALL:+VERS-TLS1.%s:-CIPHER-ALL:+%s:-MAC-ALL:+AEAD",
+		 tls12 ? "2" : "3", cipher);
+	return buf;
+}
+
+static void test_pairs(void)
+{
+	struct config cc = client_cfg("ca.pem", false), sc = server_cfg(CLIENT_AUTH_NONE);
+	struct tls_params x509 = { .auth = HANDSHAKE_AUTH_X509, .peername = "localhost" };
+	struct tls_params unauth = { .auth = HANDSHAKE_AUTH_UNAUTH };
+	struct tls_params p;
+	struct config c2, s2;
+
+	pair("x509 tls1.3", &cc, x509, &sc, x509, 0, 0, 0);
+	p = x509;
+	p.peername = "127.0.0.1";
+	pair("x509 tls1.3 peername is an address", &cc, p, &sc, x509, 0, 0, 0);
+
+	s2 = sc;
+	s2.priority = (char *)only("CHACHA20-POLY1305", false);
+	pair("x509 tls1.3 chacha20", &cc, x509, &s2, x509, 0, 0,
+	     HANDSHAKE_CIPHER_CHACHA20_POLY1305);
+	s2.priority = (char *)only("AES-256-GCM", false);
+	pair("x509 tls1.3 aes-256-gcm", &cc, x509, &s2, x509, 0, 0,
+	     HANDSHAKE_CIPHER_AES_GCM_256);
+
+	/* TLS 1.2 only if both allow it. */
+	c2 = cc;
+	c2.min_version = 0x303;
+	s2.priority = (char *)only("AES-128-GCM", true);
+	pair("x509 tls1.2 aes-128-gcm", &c2, x509, &s2, x509, 0, 0,
+	     HANDSHAKE_CIPHER_AES_GCM_128);
+	s2.priority = (char *)only("CHACHA20-POLY1305", true);
+	pair("x509 tls1.2 chacha20", &c2, x509, &s2, x509, 0, 0,
+	     HANDSHAKE_CIPHER_CHACHA20_POLY1305);
+	s2.priority = (char *)only("AES-128-GCM", true);
+	pair("tls1.2 server, tls1.3-only client", &cc, x509, &s2, x509, EACCES, EACCES, 0);
+	/* A suite kTLS cannot take is refused by the default priorities. */
+	s2.priority = (char *)"NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-CBC:-MAC-ALL:+SHA256";
+	pair("tls1.2 cbc server", &c2, x509, &s2, x509, EACCES, EACCES, 0);
+	/* ...and caught after the handshake if a priority override allows it. */
+	c2.priority = (char *)"NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-CBC:-MAC-ALL:+SHA256";
+	pair("tls1.2 cbc both (override)", &c2, x509, &s2, x509, EIO, EIO, 0);
+
+	p = x509;
+	p.peername = "wrong.example";
+	pair("x509 name mismatch", &cc, p, &sc, x509, EACCES, EACCES, 0);
+	c2 = client_cfg("other-ca.pem", false);
+	pair("x509 untrusted server", &c2, x509, &sc, x509, EACCES, EACCES, 0);
+	pair("unauth client, untrusted server", &c2, unauth, &sc, unauth, 0, 0, 0);
+
+	s2 = server_cfg(CLIENT_AUTH_REQUIRED);
+	/* TLS 1.3: the client is done before the server judges its certificate. */
+	pair("client-auth required, no client cert", &cc, x509, &s2, x509, 0, EACCES, 0);
+	c2 = client_cfg("ca.pem", true);
+	pair("client-auth required, client cert", &c2, x509, &s2, x509, 0, 0, 0);
+	s2 = server_cfg(CLIENT_AUTH_OPTIONAL);
+	pair("client-auth optional, no client cert", &cc, x509, &s2, x509, 0, 0, 0);
+	pair("client-auth optional, client cert", &c2, x509, &s2, x509, 0, 0, 0);
+}
+
+static void test_psk(void)
+{
+	static const unsigned char k1[32] = "0123456789abcdef0123456789abcdef";
+	static const unsigned char k2[32] = "fedcba9876543210fedcba9876543210";
+	struct tls_psk client = { "host-a", k1, 32 };
+	struct tls_psk server[2] = { { "host-b", k2, 32 }, { "host-a", k1, 32 } };
+	struct tls_psk wrong_key = { "host-a", k2, 32 };
+	struct tls_psk stranger = { "host-c", k1, 32 };
+	struct tls_params cp = { .auth = HANDSHAKE_AUTH_PSK, .psk = &client, .n_psk = 1 };
+	struct tls_params sp = { .auth = HANDSHAKE_AUTH_PSK, .psk = server, .n_psk = 2 };
+	struct config cfg;
+
+	config_init(&cfg);
+	pair("psk", &cfg, cp, &cfg, sp, 0, 0, 0);
+	cp.psk = &stranger;
+	pair("psk unknown identity", &cfg, cp, &cfg, sp, EKEYREJECTED, EKEYREJECTED, 0);
+	cp.psk = &wrong_key;
+	pair("psk wrong key", &cfg, cp, &cfg, sp, EACCES, EACCES, 0);
+}
+
+static void test_keys_from_memory(void)
+{
+	gnutls_datum_t cert, key;
+	struct config cc = client_cfg("ca.pem", false), sc;
+	struct tls_params x509 = { .auth = HANDSHAKE_AUTH_X509, .peername = "localhost" };
+	struct tls_params sp = x509;
+
+	config_init(&sc);
+	if (gnutls_load_file(path("server.pem"), &cert) < 0 ||
+	    gnutls_load_file(path("server.key"), &key) < 0)
+		exit(2);
+	sp.cert_pem = &cert;
+	sp.key_pem = &key;
+	pair("server cert from key serial data", &cc, x509, &sc, sp, 0, 0, 0);
+	gnutls_free(cert.data);
+	gnutls_free(key.data);
+}
+
+static void test_failures(void)
+{
+	struct config cc = client_cfg("ca.pem", false), sc;
+	struct tls_params x509 = { .auth = HANDSHAKE_AUTH_X509, .peername = "localhost",
+				   .role = HANDSHAKE_ROLE_CLIENT, .timeout_usec = 300000 };
+	struct tls_creds *c;
+	struct tls_hs *hs;
+	struct side s = { .name = "client", .status = -1 };
+	int fds[2];
+
+	/* Misconfiguration: the server certificate file is missing. */
+	sc = server_cfg(CLIENT_AUTH_NONE);
+	sc.server_cert = "/nonexistent/server.pem";
+	c = creds(&sc);
+	tcp_pair(fds);
+	x509.role = HANDSHAKE_ROLE_SERVER;
+	CHECK(tls_hs_start(loop, c, fds[1], &x509, on_done, &s, &hs) == -EIO);
+	printf("%-40s start=EIO\n", "missing server cert file");
+	x509.role = HANDSHAKE_ROLE_CLIENT;
+	tls_creds_free(c);
+	close(fds[0]);
+	close(fds[1]);
+
+	/* Missing CA file: x509 clients cannot verify, unauth ones still work. */
+	sc = client_cfg("nonexistent-ca.pem", false);
+	c = creds(&sc);
+	tcp_pair(fds);
+	CHECK(tls_hs_start(loop, c, fds[0], &x509, on_done, &s, &hs) == -EIO);
+	printf("%-40s start=EIO\n", "missing CA file");
+	tls_creds_free(c);
+	close(fds[0]);
+	close(fds[1]);
+
+	/* A silent server: time limit. */
+	c = creds(&cc);
+	tcp_pair(fds);
+	s.fd = fds[0];
+	pending = 1;
+	CHECK(tls_hs_start(loop, c, fds[0], &x509, on_done, &s, &hs) == 0);
+	run_loop();
+	printf("%-40s client=%s\n", "silent server", errno_name(s.status));
+	CHECK(s.status == ETIMEDOUT);
+	close(fds[0]);
+	close(fds[1]);
+
+	/* The server hangs up at once. */
+	tcp_pair(fds);
+	close(fds[1]);
+	s.fd = fds[0];
+	s.status = -1;
+	pending = 1;
+	x509.timeout_usec = 5000000;
+	CHECK(tls_hs_start(loop, c, fds[0], &x509, on_done, &s, &hs) == 0);
+	run_loop();
+	printf("%-40s client=%s\n", "server closes", errno_name(s.status));
+	CHECK(s.status == ECONNRESET);
+	close(fds[0]);
+	tls_creds_free(c);
+}
+
+static int connect_port(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (void *)&sin, sizeof(sin)) < 0) {
+		perror("connect");
+		exit(2);
+	}
+	return fd;
+}
+
+/* One handshake of ours against someone else's peer; frees @c. */
+static int run_one(int fd, struct tls_creds *c, struct tls_params *p)
+{
+	struct side s = { .name = p->role == HANDSHAKE_ROLE_CLIENT ? "client" : "server",
+			  .status = -1, .fd = fd };
+	struct tls_hs *hs;
+
+	p->timeout_usec = 10000000;
+	pending = 1;
+	if (tls_hs_start(loop, c, fd, p, on_done, &s, &hs) < 0)
+		s.status = EIO;
+	else
+		run_loop();
+	close(fd);
+	tls_creds_free(c);
+	if (!s.status)
+		printf("version=%#x cipher=%u\n", s.ks.version, s.ks.cipher);
+	return s.status;
+}
+
+int main(int argc, char **argv)
+{
+	log_init();
+	log_set_level(getenv("TEST_DEBUG") ? LOG_DEBUG : LOG_WARNING);
+	if (argc < 3) {
+		fprintf(stderr, "usage: test-tls pair|connect|serve ...\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "pair") && argc == 3) {
+		dir = argv[2];
+		sd_event_new(&loop);
+		test_pairs();
+		test_psk();
+		test_keys_from_memory();
+		test_failures();
+	} else if (!strcmp(argv[1], "connect") && argc >= 6) {
+		struct config cc = (dir = argv[3], client_cfg("ca.pem", false));
+		struct tls_params p = { .auth = HANDSHAKE_AUTH_X509, .peername = argv[4],
+					.role = HANDSHAKE_ROLE_CLIENT };
+		int st;
+
+		if (argc > 6 && !strcmp(argv[6], "tls1.2"))
+			cc.min_version = 0x303;
+		sd_event_new(&loop);
+		st = run_one(connect_port(atoi(argv[2])), creds(&cc), &p);
+		printf("connect: %s\n", errno_name(st));
+		if (strcmp(errno_name(st), argv[5]))
+			failures++;
+	} else if (!strcmp(argv[1], "serve") && argc == 4) {
+		struct config sc = (dir = argv[3], server_cfg(CLIENT_AUTH_NONE));
+		struct tls_params p = { .auth = HANDSHAKE_AUTH_X509, .role = HANDSHAKE_ROLE_SERVER };
+		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[2])) };
+		int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, st;
+
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(l, (void *)&sin, sizeof(sin)) < 0 || listen(l, 1) < 0) {
+			perror("bind");
+			return 2;
+		}
+		printf("listening\n");
+		fflush(stdout);
+		sd_event_new(&loop);
+		st = run_one(accept4(l, NULL, NULL, SOCK_CLOEXEC), creds(&sc), &p);
+		printf("serve: %s\n", errno_name(st));
+		if (st)
+			failures++;
+	} else {
+		fprintf(stderr, "bad arguments\n");
+		return 2;
+	}
+	sd_event_unref(loop);
+	if (failures)
+		fprintf(stderr, "%d failures\n", failures);
+	return failures ? EXIT_FAILURE : EXIT_SUCCESS;
+}

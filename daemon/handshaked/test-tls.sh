@@ -1,0 +1,98 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Make a throw-away CA and certificates, then run the handshake engine
+# against itself and against gnutls-serv, openssl s_server, gnutls-cli
+# and openssl s_client on loopback.
+set -eu
+
+bin=$1
+dir=$(mktemp -d)
+pids=
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+cert() { # NAME ISSUER TEMPLATE-LINES...
+	name=$1 issuer=$2
+	shift 2
+	printf '%s\n' "$@" "expiration_days = 2" >"$dir/$name.tmpl"
+	certtool --generate-privkey --key-type=ecdsa --outfile "$dir/$name.key" 2>/dev/null
+	if [ "$issuer" = self ]; then
+		certtool --generate-self-signed --load-privkey "$dir/$name.key" \
+			--template "$dir/$name.tmpl" --outfile "$dir/$name.pem" 2>/dev/null
+	else
+		certtool --generate-certificate --load-privkey "$dir/$name.key" \
+			--load-ca-certificate "$dir/$issuer.pem" \
+			--load-ca-privkey "$dir/$issuer.key" \
+			--template "$dir/$name.tmpl" --outfile "$dir/$name.pem" 2>/dev/null
+	fi
+}
+
+cert ca self 'cn = "handshaked test CA"' ca cert_signing_key
+cert other-ca self 'cn = "some other CA"' ca cert_signing_key
+cert server ca 'cn = localhost' 'dns_name = localhost' 'ip_address = 127.0.0.1' \
+	tls_www_server signing_key encryption_key
+cert client ca 'cn = client' tls_www_client signing_key
+
+echo "== engine against itself"
+"$bin" pair "$dir"
+
+# A free port: let the kernel pick one for a moment.
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+
+listening() {
+	for _ in $(seq 50); do
+		ss -ltn "sport = :$1" | grep -q LISTEN && return 0
+		sleep 0.1
+	done
+	echo "nothing listens on $1" >&2
+	return 1
+}
+
+echo "== our client against gnutls-serv"
+p=$(port)
+gnutls-serv --port "$p" --x509certfile "$dir/server.pem" --x509keyfile "$dir/server.key" \
+	>/dev/null 2>&1 &
+pids="$pids $!"
+listening "$p"
+"$bin" connect "$p" "$dir" localhost 0
+"$bin" connect "$p" "$dir" wrong.example EACCES
+
+echo "== our client against openssl s_server (TLS 1.3, then 1.2 only)"
+p=$(port)
+openssl s_server -quiet -accept "$p" -cert "$dir/server.pem" -key "$dir/server.key" \
+	</dev/null >/dev/null 2>&1 &
+pids="$pids $!"
+listening "$p"
+"$bin" connect "$p" "$dir" localhost 0
+p=$(port)
+openssl s_server -quiet -tls1_2 -accept "$p" -cert "$dir/server.pem" -key "$dir/server.key" \
+	</dev/null >/dev/null 2>&1 &
+pids="$pids $!"
+listening "$p"
+"$bin" connect "$p" "$dir" localhost EACCES
+"$bin" connect "$p" "$dir" localhost 0 tls1.2
+
+echo "== gnutls-cli and openssl s_client against our server"
+p=$(port)
+"$bin" serve "$p" "$dir" >"$dir/serve.out" &
+srv=$!
+listening "$p"
+gnutls-cli --port "$p" --x509cafile "$dir/ca.pem" localhost </dev/null >"$dir/cli.out" 2>&1 || true
+wait "$srv" || { cat "$dir/serve.out" "$dir/cli.out"; exit 1; }
+grep -q "Handshake was completed" "$dir/cli.out" || { cat "$dir/cli.out"; exit 1; }
+cat "$dir/serve.out"
+
+p=$(port)
+"$bin" serve "$p" "$dir" >"$dir/serve.out" &
+srv=$!
+listening "$p"
+openssl s_client -connect "127.0.0.1:$p" -CAfile "$dir/ca.pem" -verify_return_error \
+	-servername localhost </dev/null >"$dir/cli.out" 2>&1 || true
+wait "$srv" || { cat "$dir/serve.out" "$dir/cli.out"; exit 1; }
+grep -q "Verify return code: 0" "$dir/cli.out" || { cat "$dir/cli.out"; exit 1; }
+cat "$dir/serve.out"
+echo "all passed"

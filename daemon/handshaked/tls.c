@@ -1,0 +1,707 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Non-blocking GnuTLS handshakes, many at once, on one sd-event loop.
+ *
+ * The socket's file is shared with the kernel consumer, so its flags are
+ * left alone: our transport functions pass MSG_DONTWAIT (and MSG_NOSIGNAL)
+ * instead of setting O_NONBLOCK on the file.
+ *
+ * Certificates go through a retrieve callback rather than being set on the
+ * credentials: one credential per role (with its trust list, loaded once)
+ * can then present either the configured certificate or one a request
+ * brought as key serials.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <gnutls/abstract.h>
+#include <gnutls/socket.h>
+#include <gnutls/gnutls.h>
+
+#include "linux/handshake.h"
+#include "log.h"
+#include "tls.h"
+
+#define MAX_CHAIN 16
+
+struct local_cert {
+	gnutls_pcert_st pcert[MAX_CHAIN];
+	unsigned int n;
+	gnutls_privkey_t key;
+};
+
+struct tls_creds {
+	unsigned int refs;		/* the owner and each handshake */
+	gnutls_certificate_credentials_t client_x509, server_x509;
+	gnutls_psk_server_credentials_t server_psk;
+	gnutls_priority_t prio_x509, prio_psk;
+	/* n == 0: not configured or not loadable (why: *_err). */
+	struct local_cert client_cert, server_cert;
+	const char *client_err, *server_err;
+	char *trust_err;		/* NULL: trust list usable */
+	enum client_auth client_auth;
+};
+
+struct tls_hs {
+	gnutls_session_t session;
+	gnutls_psk_client_credentials_t client_psk;
+	struct local_cert own;		/* from key serials */
+	const struct local_cert *cert;	/* what to present, or NULL */
+	const struct tls_params *params;
+	struct tls_creds *creds;
+	bool psk_unknown;		/* server: no identity matched */
+	bool verify_client, require_client;	/* server side */
+	int fd;
+	sd_event_source *io, *timer;
+	tls_done_fn cb;
+	void *userdata;
+};
+
+static void local_cert_clear(struct local_cert *lc)
+{
+	for (unsigned int i = 0; i < lc->n; i++)
+		gnutls_pcert_deinit(&lc->pcert[i]);
+	lc->n = 0;
+	if (lc->key)
+		gnutls_privkey_deinit(lc->key);
+	lc->key = NULL;
+}
+
+/* PEM certificate chain and key from memory. @what names them in logs. */
+static int local_cert_load(struct local_cert *lc, const gnutls_datum_t *cert,
+			   const gnutls_datum_t *key, const char *what)
+{
+	unsigned int n = MAX_CHAIN;
+	int r;
+
+	r = gnutls_pcert_list_import_x509_raw(lc->pcert, &n, cert,
+					      GNUTLS_X509_FMT_PEM, 0);
+	if (r < 0 || n == 0) {
+		log_err("%s: no usable PEM certificate: %s", what,
+			r < 0 ? gnutls_strerror(r) : "empty");
+		return -EIO;
+	}
+	lc->n = n;
+	r = gnutls_privkey_init(&lc->key);
+	if (r >= 0)
+		r = gnutls_privkey_import_x509_raw(lc->key, key,
+						   GNUTLS_X509_FMT_PEM, NULL, 0);
+	if (r < 0) {
+		log_err("%s: no usable PEM private key: %s", what, gnutls_strerror(r));
+		local_cert_clear(lc);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Returns NULL on success, else the file that could not be used. */
+static const char *local_cert_load_files(struct local_cert *lc,
+					 const char *cert_file,
+					 const char *key_file)
+{
+	gnutls_datum_t cert = { 0 }, key = { 0 };
+	const char *bad = NULL;
+	char what[512];
+	int r;
+
+	r = gnutls_load_file(cert_file, &cert);
+	if (r < 0) {
+		log_err("%s: cannot read: %s", cert_file, gnutls_strerror(r));
+		return cert_file;
+	}
+	r = gnutls_load_file(key_file, &key);
+	if (r < 0) {
+		log_err("%s: cannot read: %s", key_file, gnutls_strerror(r));
+		bad = key_file;
+		goto out;
+	}
+	snprintf(what, sizeof(what), "%s / %s", cert_file, key_file);
+	if (local_cert_load(lc, &cert, &key, what) < 0)
+		bad = cert_file;
+out:
+	gnutls_free(cert.data);
+	if (key.data) {
+		gnutls_memset(key.data, 0, key.size);
+		gnutls_free(key.data);
+	}
+	return bad;
+}
+
+static int retrieve_cert(gnutls_session_t session,
+			 const gnutls_datum_t *req_ca_rdn, int nreqs,
+			 const gnutls_pk_algorithm_t *pk_algos,
+			 int pk_algos_length, gnutls_pcert_st **pcert,
+			 unsigned int *pcert_length, gnutls_privkey_t *privkey)
+{
+	struct tls_hs *hs = gnutls_session_get_ptr(session);
+
+	(void)req_ca_rdn;
+	(void)nreqs;
+	(void)pk_algos;
+	(void)pk_algos_length;
+	if (!hs->cert) {
+		/* A client may answer a certificate request with nothing. */
+		*pcert = NULL;
+		*pcert_length = 0;
+		*privkey = NULL;
+		return 0;
+	}
+	*pcert = (gnutls_pcert_st *)hs->cert->pcert;
+	*pcert_length = hs->cert->n;
+	*privkey = hs->cert->key;
+	return 0;
+}
+
+static int psk_lookup(gnutls_session_t session, const char *identity,
+		      gnutls_datum_t *key)
+{
+	struct tls_hs *hs = gnutls_session_get_ptr(session);
+
+	for (size_t i = 0; i < hs->params->n_psk; i++) {
+		const struct tls_psk *p = &hs->params->psk[i];
+
+		if (strcmp(p->identity, identity))
+			continue;
+		/* GnuTLS frees (and does not wipe) what we hand it. */
+		key->data = gnutls_malloc(p->key_len);
+		if (!key->data)
+			return -1;
+		memcpy(key->data, p->key, p->key_len);
+		key->size = p->key_len;
+		return 0;
+	}
+	log_debug("PSK identity \"%s\" not among the request's", identity);
+	hs->psk_unknown = true;
+	return -1;
+}
+
+/*
+ * Server side client-certificate check. Not gnutls_session_set_verify_cert():
+ * that fails a client which sends no certificate even when one is only
+ * optional.
+ */
+static int verify_client(gnutls_session_t session)
+{
+	struct tls_hs *hs = gnutls_session_get_ptr(session);
+	unsigned int n = 0, status = 0;
+	gnutls_datum_t out;
+
+	if (!hs->verify_client)
+		return 0;
+	if (!gnutls_certificate_get_peers(session, &n) || !n)
+		return hs->require_client ? -1 : 0;
+	if (gnutls_certificate_verify_peers3(session, NULL, &status) < 0)
+		return -1;
+	if (status) {
+		if (gnutls_certificate_verification_status_print(status,
+				GNUTLS_CRT_X509, &out, 0) >= 0) {
+			log_info("client certificate rejected: %s", out.data);
+			gnutls_free(out.data);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static const char *default_base(unsigned int min_version)
+{
+	/* Only the AEAD ciphers kTLS takes; MACs only as the PRF needs. */
+	if (min_version <= 0x303)
+		return "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:"
+		       "-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:"
+		       "-MAC-ALL:+AEAD:-RSA";
+	return "NORMAL:-VERS-ALL:+VERS-TLS1.3:"
+	       "-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:"
+	       "-MAC-ALL:+AEAD";
+}
+
+static int prio_init(gnutls_priority_t *prio, const char *base,
+		     const char *extra)
+{
+	const char *where = NULL;
+	char buf[1024];
+	int r;
+
+	snprintf(buf, sizeof(buf), "%s%s", base, extra);
+	r = gnutls_priority_init(prio, buf, &where);
+	if (r < 0) {
+		log_err("priority string \"%s\" invalid at \"%s\": %s", buf,
+			where ? where : "", gnutls_strerror(r));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_trust(gnutls_certificate_credentials_t cred, const char *ca)
+{
+	return ca ? gnutls_certificate_set_x509_trust_file(cred, ca,
+							   GNUTLS_X509_FMT_PEM)
+		  : gnutls_certificate_set_x509_system_trust(cred);
+}
+
+int tls_creds_new(const struct config *cfg, struct tls_creds **out)
+{
+	const char *base = cfg->priority ? cfg->priority
+					 : default_base(cfg->min_version);
+	struct tls_creds *c;
+	int r, n1, n2;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->refs = 1;
+	c->client_auth = cfg->client_auth;
+
+	if (gnutls_certificate_allocate_credentials(&c->client_x509) < 0 ||
+	    gnutls_certificate_allocate_credentials(&c->server_x509) < 0 ||
+	    gnutls_psk_allocate_server_credentials(&c->server_psk) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = prio_init(&c->prio_x509, base, "");
+	if (r == 0)
+		r = prio_init(&c->prio_psk, base, ":+ECDHE-PSK:+DHE-PSK:+PSK");
+	if (r < 0)
+		goto fail;
+
+	gnutls_certificate_set_retrieve_function2(c->client_x509, retrieve_cert);
+	gnutls_certificate_set_retrieve_function2(c->server_x509, retrieve_cert);
+	gnutls_certificate_set_verify_function(c->server_x509, verify_client);
+	gnutls_psk_set_server_credentials_function(c->server_psk, psk_lookup);
+
+	/* Both roles verify against the same trust: the CA file or the system. */
+	n1 = set_trust(c->client_x509, cfg->ca_file);
+	n2 = set_trust(c->server_x509, cfg->ca_file);
+	if (n1 <= 0 || n2 <= 0) {
+		const char *why = n1 < 0 ? gnutls_strerror(n1) :
+				  n2 < 0 ? gnutls_strerror(n2) : "no certificates";
+
+		if (asprintf(&c->trust_err, "%s: %s",
+			     cfg->ca_file ? cfg->ca_file : "system trust", why) < 0)
+			c->trust_err = NULL;
+		log_warn("trust store unusable (%s): x509 verification will fail with EIO",
+			 c->trust_err ? c->trust_err : "?");
+		if (!c->trust_err)
+			c->trust_err = strdup("trust store unusable");
+	} else {
+		log_debug("trust: %d certificates from %s", n1,
+			  cfg->ca_file ? cfg->ca_file : "the system");
+	}
+
+	if (cfg->client_cert)
+		c->client_err = local_cert_load_files(&c->client_cert,
+						      cfg->client_cert, cfg->client_key);
+	if (cfg->server_cert)
+		c->server_err = local_cert_load_files(&c->server_cert,
+						      cfg->server_cert, cfg->server_key);
+	*out = c;
+	return 0;
+fail:
+	tls_creds_free(c);
+	return r;
+}
+
+void tls_creds_free(struct tls_creds *c)
+{
+	if (!c || --c->refs > 0)
+		return;
+	if (c->client_x509)
+		gnutls_certificate_free_credentials(c->client_x509);
+	if (c->server_x509)
+		gnutls_certificate_free_credentials(c->server_x509);
+	if (c->server_psk)
+		gnutls_psk_free_server_credentials(c->server_psk);
+	if (c->prio_x509)
+		gnutls_priority_deinit(c->prio_x509);
+	if (c->prio_psk)
+		gnutls_priority_deinit(c->prio_psk);
+	local_cert_clear(&c->client_cert);
+	local_cert_clear(&c->server_cert);
+	free(c->trust_err);
+	free(c);
+}
+
+static ssize_t hs_push(gnutls_transport_ptr_t ptr, const void *buf, size_t len)
+{
+	struct tls_hs *hs = ptr;
+	ssize_t n = send(hs->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	if (n < 0)
+		gnutls_transport_set_errno(hs->session, errno);
+	return n;
+}
+
+static ssize_t hs_vec_push(gnutls_transport_ptr_t ptr, const giovec_t *iov,
+			   int iovcnt)
+{
+	struct tls_hs *hs = ptr;
+	struct msghdr msg = {
+		/* giovec_t is struct iovec's twin (same layout by design). */
+		.msg_iov = (struct iovec *)iov,
+		.msg_iovlen = iovcnt,
+	};
+	ssize_t n = sendmsg(hs->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	if (n < 0)
+		gnutls_transport_set_errno(hs->session, errno);
+	return n;
+}
+
+static ssize_t hs_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
+{
+	struct tls_hs *hs = ptr;
+	ssize_t n = recv(hs->fd, buf, len, MSG_DONTWAIT);
+
+	if (n < 0)
+		gnutls_transport_set_errno(hs->session, errno);
+	return n;
+}
+
+/* GnuTLS error -> the positive errno the kernel consumer gets. */
+static int hs_status(struct tls_hs *hs, int r)
+{
+	switch (r) {
+	case GNUTLS_E_FATAL_ALERT_RECEIVED:
+		if (gnutls_alert_get(hs->session) == GNUTLS_A_UNKNOWN_PSK_IDENTITY)
+			return EKEYREJECTED;
+		return EACCES;
+	case GNUTLS_E_PREMATURE_TERMINATION:
+	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
+	case GNUTLS_E_PUSH_ERROR:
+	case GNUTLS_E_PULL_ERROR:
+		return ECONNRESET;
+	case GNUTLS_E_MEMORY_ERROR:
+	case GNUTLS_E_INTERNAL_ERROR:
+		return EIO;
+	}
+	if (hs->psk_unknown)
+		return EKEYREJECTED;
+	/* Verification, name mismatch, no common parameters: refused. */
+	return EACCES;
+}
+
+static void hs_free(struct tls_hs *hs)
+{
+	sd_event_source_disable_unref(hs->io);
+	sd_event_source_disable_unref(hs->timer);
+	if (hs->session)
+		gnutls_deinit(hs->session);
+	if (hs->client_psk)
+		gnutls_psk_free_client_credentials(hs->client_psk);
+	local_cert_clear(&hs->own);
+	tls_creds_free(hs->creds);
+	free(hs);
+}
+
+static void hs_finish(struct tls_hs *hs, int status, const struct ktls_session *ks)
+{
+	hs->cb(hs, status, ks, hs->userdata);
+	hs_free(hs);
+}
+
+static int export_dir(struct tls_hs *hs, int read, uint16_t version,
+		      struct ktls_crypto *out, int *cipher)
+{
+	gnutls_datum_t iv, key;
+	unsigned char seq[8];
+	int r;
+
+	r = gnutls_record_get_state(hs->session, read, NULL, &iv, &key, seq);
+	if (r < 0) {
+		log_err("cannot export record state: %s", gnutls_strerror(r));
+		return -EIO;
+	}
+	r = ktls_map(version, gnutls_cipher_get(hs->session),
+		     gnutls_mac_get(hs->session), &key, &iv, seq, out);
+	gnutls_memset(seq, 0, sizeof(seq));
+	if (r < 0) {
+		log_err("negotiated %s / %s / %s cannot go to kTLS",
+			gnutls_protocol_get_name(gnutls_protocol_get_version(hs->session)),
+			gnutls_cipher_get_name(gnutls_cipher_get(hs->session)),
+			gnutls_mac_get_name(gnutls_mac_get(hs->session)));
+		return -EIO;
+	}
+	*cipher = r;
+	return 0;
+}
+
+static void hs_succeeded(struct tls_hs *hs)
+{
+	struct ktls_session ks = { 0 };
+	int cipher;
+
+	/*
+	 * Anything GnuTLS already read past the handshake would never reach
+	 * the consumer once the kernel takes over the socket.
+	 */
+	if (gnutls_record_check_pending(hs->session)) {
+		log_err("data arrived after the handshake; cannot hand over");
+		hs_finish(hs, EIO, NULL);
+		return;
+	}
+	if (gnutls_transport_is_ktls_enabled(hs->session)) {
+		log_err("GnuTLS enabled its own kTLS (ktls in the GnuTLS config); refusing");
+		hs_finish(hs, EIO, NULL);
+		return;
+	}
+	ks.version = ktls_version(gnutls_protocol_get_version(hs->session));
+	if (export_dir(hs, 0, ks.version, &ks.tx, &cipher) < 0 ||
+	    export_dir(hs, 1, ks.version, &ks.rx, &cipher) < 0) {
+		ktls_session_wipe(&ks);
+		hs_finish(hs, EIO, NULL);
+		return;
+	}
+	ks.cipher = cipher;
+	hs_finish(hs, 0, &ks);
+	ktls_session_wipe(&ks);
+}
+
+static void log_verify_error(struct tls_hs *hs)
+{
+	unsigned int status = gnutls_session_get_verify_cert_status(hs->session);
+	gnutls_datum_t out;
+
+	if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509,
+							 &out, 0) >= 0) {
+		log_info("server certificate rejected: %s", out.data);
+		gnutls_free(out.data);
+	}
+}
+
+static void hs_step(struct tls_hs *hs)
+{
+	int r, rounds = 0;
+
+	/* Non-fatal results (warning alerts) mean "call again"; not forever. */
+	do {
+		r = gnutls_handshake(hs->session);
+		if (r == GNUTLS_E_WARNING_ALERT_RECEIVED)
+			log_debug("warning alert: %s",
+				  gnutls_alert_get_name(gnutls_alert_get(hs->session)));
+	} while (r < 0 && !gnutls_error_is_fatal(r) && r != GNUTLS_E_AGAIN &&
+		 ++rounds < 32);
+	if (r < 0 && r != GNUTLS_E_AGAIN && !gnutls_error_is_fatal(r)) {
+		hs_finish(hs, EPROTO, NULL);
+		return;
+	}
+
+	if (r == GNUTLS_E_AGAIN) {
+		sd_event_source_set_io_events(hs->io,
+			gnutls_record_get_direction(hs->session) ? EPOLLOUT : EPOLLIN);
+		return;
+	}
+	if (r < 0) {
+		int status = hs_status(hs, r);
+
+		log_debug("handshake failed: %s", gnutls_strerror(r));
+		if (r == GNUTLS_E_FATAL_ALERT_RECEIVED)
+			log_debug("alert from the peer: %s",
+				  gnutls_alert_get_name(gnutls_alert_get(hs->session)));
+		if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR)
+			log_verify_error(hs);
+		/* Best effort: tell the peer why; never wait for it. */
+		if (hs->psk_unknown)
+			gnutls_alert_send(hs->session, GNUTLS_AL_FATAL,
+					  GNUTLS_A_UNKNOWN_PSK_IDENTITY);
+		else if (status != ECONNRESET)
+			gnutls_alert_send_appropriate(hs->session, r);
+		hs_finish(hs, status, NULL);
+		return;
+	}
+	hs_succeeded(hs);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	(void)s;
+	(void)fd;
+	(void)revents;
+	hs_step(userdata);
+	return 0;
+}
+
+static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	(void)s;
+	(void)usec;
+	hs_finish(userdata, ETIMEDOUT, NULL);
+	return 0;
+}
+
+static bool is_ip_literal(const char *name)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, name, buf) == 1 ||
+	       inet_pton(AF_INET6, name, buf) == 1;
+}
+
+/* Decide what to present and how to verify; EIO if config cannot do it. */
+static int hs_setup_x509(struct tls_hs *hs, struct tls_creds *c)
+{
+	const struct tls_params *p = hs->params;
+	bool server = p->role == HANDSHAKE_ROLE_SERVER;
+	bool verify = p->auth == HANDSHAKE_AUTH_X509 &&
+		      (!server || c->client_auth != CLIENT_AUTH_NONE);
+	int r;
+
+	if (p->cert_pem && p->key_pem) {
+		r = local_cert_load(&hs->own, p->cert_pem, p->key_pem,
+				    "certificate from key serials");
+		if (r < 0)
+			return r;
+		hs->cert = &hs->own;
+	} else if (server || p->auth == HANDSHAKE_AUTH_X509) {
+		/* An unauthenticated client presents nothing. */
+		const struct local_cert *lc = server ? &c->server_cert : &c->client_cert;
+		const char *err = server ? c->server_err : c->client_err;
+
+		if (err) {
+			log_err("%s certificate %s is unusable", server ? "server" : "client", err);
+			return -EIO;
+		}
+		if (lc->n)
+			hs->cert = lc;
+		else if (server) {
+			log_err("no server certificate: set cert-file/key-file in [server]");
+			return -EIO;
+		}
+	}
+	if (verify && c->trust_err) {
+		log_err("cannot verify the peer: %s", c->trust_err);
+		return -EIO;
+	}
+
+	r = gnutls_credentials_set(hs->session, GNUTLS_CRD_CERTIFICATE,
+				   server ? c->server_x509 : c->client_x509);
+	if (r < 0)
+		return -EIO;
+	if (server) {
+		if (verify) {
+			hs->verify_client = true;
+			hs->require_client = c->client_auth == CLIENT_AUTH_REQUIRED;
+			gnutls_certificate_server_set_request(hs->session,
+				hs->require_client ? GNUTLS_CERT_REQUIRE
+						   : GNUTLS_CERT_REQUEST);
+		}
+		return 0;
+	}
+
+	if (p->peername && *p->peername && !is_ip_literal(p->peername))
+		gnutls_server_name_set(hs->session, GNUTLS_NAME_DNS, p->peername,
+				       strlen(p->peername));
+	/*
+	 * "unauth" means exactly that: the server's certificate is not
+	 * checked at all (the consumer asked for encryption only).
+	 */
+	if (verify)
+		gnutls_session_set_verify_cert(hs->session,
+			p->peername && *p->peername ? p->peername : NULL, 0);
+	return 0;
+}
+
+static int hs_setup_psk(struct tls_hs *hs, struct tls_creds *c)
+{
+	const struct tls_params *p = hs->params;
+	gnutls_datum_t key;
+	int r;
+
+	if (!p->n_psk) {
+		log_err("PSK handshake without any peer identity");
+		return -EIO;
+	}
+	if (p->role == HANDSHAKE_ROLE_SERVER)
+		return gnutls_credentials_set(hs->session, GNUTLS_CRD_PSK,
+					      c->server_psk) < 0 ? -EIO : 0;
+
+	if (gnutls_psk_allocate_client_credentials(&hs->client_psk) < 0)
+		return -ENOMEM;
+	key.data = (unsigned char *)p->psk[0].key;
+	key.size = p->psk[0].key_len;
+	r = gnutls_psk_set_client_credentials(hs->client_psk, p->psk[0].identity,
+					      &key, GNUTLS_PSK_KEY_RAW);
+	if (r < 0) {
+		log_err("PSK \"%s\" unusable: %s", p->psk[0].identity, gnutls_strerror(r));
+		return -EIO;
+	}
+	return gnutls_credentials_set(hs->session, GNUTLS_CRD_PSK,
+				      hs->client_psk) < 0 ? -EIO : 0;
+}
+
+int tls_hs_start(sd_event *e, struct tls_creds *c, int fd,
+		 const struct tls_params *p, tls_done_fn cb, void *userdata,
+		 struct tls_hs **out)
+{
+	bool server = p->role == HANDSHAKE_ROLE_SERVER;
+	struct tls_hs *hs;
+	int r;
+
+	if (p->role != HANDSHAKE_ROLE_CLIENT && !server)
+		return -EINVAL;
+	hs = calloc(1, sizeof(*hs));
+	if (!hs)
+		return -ENOMEM;
+	/* A reload may replace the credentials while this one runs. */
+	hs->creds = c;
+	c->refs++;
+	hs->fd = fd;
+	hs->params = p;
+	hs->cb = cb;
+	hs->userdata = userdata;
+
+	/* No tickets: the session is never resumed, and kTLS cannot carry them. */
+	r = gnutls_init(&hs->session, (server ? GNUTLS_SERVER : GNUTLS_CLIENT) |
+			GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS);
+	if (r < 0) {
+		free(hs);
+		return -ENOMEM;
+	}
+	gnutls_session_set_ptr(hs->session, hs);
+	gnutls_transport_set_ptr(hs->session, hs);
+	gnutls_transport_set_push_function(hs->session, hs_push);
+	gnutls_transport_set_vec_push_function(hs->session, hs_vec_push);
+	gnutls_transport_set_pull_function(hs->session, hs_pull);
+	/* Our timer is the only deadline. */
+	gnutls_handshake_set_timeout(hs->session, GNUTLS_INDEFINITE_TIMEOUT);
+
+	switch (p->auth) {
+	case HANDSHAKE_AUTH_PSK:
+		r = gnutls_priority_set(hs->session, c->prio_psk) < 0 ?
+		    -EIO : hs_setup_psk(hs, c);
+		break;
+	case HANDSHAKE_AUTH_X509:
+	case HANDSHAKE_AUTH_UNAUTH:
+		r = gnutls_priority_set(hs->session, c->prio_x509) < 0 ?
+		    -EIO : hs_setup_x509(hs, c);
+		break;
+	default:
+		r = -EINVAL;
+	}
+	if (r < 0)
+		goto fail;
+
+	r = sd_event_add_io(e, &hs->io, fd, server ? EPOLLIN : EPOLLOUT, on_io, hs);
+	if (r < 0)
+		goto fail;
+	r = sd_event_add_time_relative(e, &hs->timer, CLOCK_MONOTONIC,
+				       p->timeout_usec, 0, on_timeout, hs);
+	if (r < 0)
+		goto fail;
+	*out = hs;
+	return 0;
+fail:
+	hs_free(hs);
+	return r;
+}
+
+void tls_hs_abort(struct tls_hs *hs)
+{
+	if (hs)
+		hs_free(hs);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef HANDSHAKED_TLS_H
+#define HANDSHAKED_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gnutls/gnutls.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "ktls.h"
+
+/*
+ * The handshake engine: a non-blocking GnuTLS handshake on a connected
+ * TCP fd, driven by an sd-event loop. It knows nothing about netlink, so
+ * it can be tested against any TLS peer.
+ */
+
+struct tls_creds;
+struct tls_hs;
+
+struct tls_psk {
+	const char *identity;
+	const unsigned char *key;
+	size_t key_len;
+};
+
+struct tls_params {
+	int role;			/* HANDSHAKE_ROLE_* */
+	int auth;			/* HANDSHAKE_AUTH_* */
+	const char *peername;		/* NULL: none */
+	/* x509 credentials from key serials (PEM); NULL: configured files. */
+	const gnutls_datum_t *cert_pem, *key_pem;
+	/* PSK: the client uses the first, the server accepts any. */
+	const struct tls_psk *psk;
+	size_t n_psk;
+	uint64_t timeout_usec;
+};
+
+/*
+ * Called once per handshake, from the event loop: @status is 0 and @ks
+ * the record state (valid during the call only; wiped afterwards), or a
+ * positive errno and @ks NULL. The engine frees @hs after the callback.
+ */
+typedef void (*tls_done_fn)(struct tls_hs *hs, int status,
+			    const struct ktls_session *ks, void *userdata);
+
+/*
+ * Load credentials (at start and on reload). Unusable files are logged,
+ * not fatal: only the handshakes that need them fail (EIO). Handshakes
+ * hold a reference: tls_creds_free() drops the caller's, and the last
+ * one frees.
+ */
+int tls_creds_new(const struct config *cfg, struct tls_creds **out);
+void tls_creds_free(struct tls_creds *creds);
+
+/*
+ * Start a handshake. @params (and what it points to) must stay valid until
+ * the callback. The fd is not closed by the engine. Returns 0, or a
+ * negative errno if the handshake cannot even start (logged; EIO for
+ * local misconfiguration).
+ */
+int tls_hs_start(sd_event *e, struct tls_creds *creds, int fd,
+		 const struct tls_params *params, tls_done_fn cb,
+		 void *userdata, struct tls_hs **out);
+
+/* Stop and free a handshake without calling back (shutdown). */
+void tls_hs_abort(struct tls_hs *hs);
+
+#endif
