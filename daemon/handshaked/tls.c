@@ -401,6 +401,13 @@ static void hs_free(struct tls_hs *hs)
 
 static void hs_finish(struct tls_hs *hs, int status, const struct ktls_session *ks)
 {
+	/*
+	 * Off epoll before the callback closes the fd: the kernel holds the
+	 * socket's file too, so close() alone would leave the registration
+	 * (and its pointer to the freed source) in the epoll set.
+	 */
+	hs->io = sd_event_source_disable_unref(hs->io);
+	hs->timer = sd_event_source_disable_unref(hs->timer);
 	hs->cb(hs, status, ks, hs->userdata);
 	hs_free(hs);
 }
