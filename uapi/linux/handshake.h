@@ -125,9 +125,10 @@ enum {
 
 /*
  * attribute-set crypto - Record state of one direction, nested in session's tx
- *   and rx; the fields of the kTLS crypto_info of the negotiated cipher.
- *   Lengths are checked against the cipher by the kernel (EINVAL with an
- *   extack message when they do not fit).
+ *   and rx; the fields of the kTLS crypto_info of the negotiated cipher. The
+ *   kernel checks every length against the cipher in the done handler, not in
+ *   the policy, so that a wrong one fails the request (EINVAL with an extack
+ *   message naming it) instead of leaving it claimed.
  * @HANDSHAKE_A_CRYPTO_KEY: (binary) The cipher key.
  * @HANDSHAKE_A_CRYPTO_IV: (binary) The kTLS iv: the per-record part of the
  *   nonce (8 bytes for AES-GCM, all 12 nonce bytes for ChaCha20-Poly1305).
@@ -226,7 +227,8 @@ enum {
  *   sockaddr_in or sockaddr_in6.
  * @HANDSHAKE_A_PEER_ADDR: (binary) The socket's peer address, a struct
  *   sockaddr_in or sockaddr_in6.
- * @HANDSHAKE_A_STATUS: (u32) Outcome as a positive errno; 0 is success.
+ * @HANDSHAKE_A_STATUS: (u32) Outcome as a positive errno (at most 4095); 0 is
+ *   success. A value out of range fails the request with EINVAL.
  * @HANDSHAKE_A_SESSION: (nest, attributes of session) The negotiated session;
  *   in a done with status 0 only.
  * @HANDSHAKE_A_REMOTE_AUTH: (s32, repeated) Key serial of an identity the peer

@@ -16,11 +16,12 @@
 
 #include "handshake.h"
 
+/* Lengths depend on the cipher: ktls.c checks them, so they fail the request. */
 static const struct nla_policy handshake_crypto_policy[HANDSHAKE_A_CRYPTO_MAX + 1] = {
-	[HANDSHAKE_A_CRYPTO_KEY] = { .type = NLA_BINARY, .len = 32 },
-	[HANDSHAKE_A_CRYPTO_IV] = { .type = NLA_BINARY, .len = 12 },
-	[HANDSHAKE_A_CRYPTO_SALT] = { .type = NLA_BINARY, .len = 4 },
-	[HANDSHAKE_A_CRYPTO_REC_SEQ] = NLA_POLICY_EXACT_LEN(8),
+	[HANDSHAKE_A_CRYPTO_KEY] = { .type = NLA_BINARY },
+	[HANDSHAKE_A_CRYPTO_IV] = { .type = NLA_BINARY },
+	[HANDSHAKE_A_CRYPTO_SALT] = { .type = NLA_BINARY },
+	[HANDSHAKE_A_CRYPTO_REC_SEQ] = { .type = NLA_BINARY },
 };
 
 static const struct nla_policy handshake_session_policy[HANDSHAKE_A_SESSION_MAX + 1] = {
