@@ -243,7 +243,7 @@ int hsnl_accept(struct hsnl *nl, uint64_t cookie, struct hsnl_accept *acc)
 	if (r == 0 && acc->fd < 0)
 		r = -EPROTO;
 	if (r == 0 && acc->cookie != cookie) {
-		log_err("accept %#llx: reply is for cookie %#llx",
+		log_err("accept %llu: reply is for cookie %llu",
 			(unsigned long long)cookie, (unsigned long long)acc->cookie);
 		r = -EPROTO;
 	}

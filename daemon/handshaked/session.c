@@ -107,7 +107,7 @@ static void session_finish(struct session *s, int status,
 	int r;
 
 	r = hsnl_done(s->agent->nl, s->acc.cookie, status, ks);
-	log_info("handshake cookie=%#llx peer=%s role=%s auth=%s result=%s%s%s duration=%llums",
+	log_info("handshake cookie=%llu peer=%s role=%s auth=%s result=%s%s%s duration=%llums",
 		 (unsigned long long)s->acc.cookie, s->peer,
 		 role_name(s->acc.role), auth_name(s->acc.auth),
 		 errno_name(status), r ? " done-failed=" : "", r ? errno_name(-r) : "",
@@ -172,7 +172,7 @@ static int session_start(struct session *s)
 	/* The fd must be the socket the request is about. */
 	if (getsockopt(acc->fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) < 0 ||
 	    cookie != acc->cookie) {
-		log_err("request %#llx: the fd's socket has cookie %#llx; refusing",
+		log_err("request %llu: the fd's socket has cookie %llu; refusing",
 			(unsigned long long)acc->cookie, (unsigned long long)cookie);
 		return EIO;
 	}
@@ -212,7 +212,7 @@ void session_request(uint64_t cookie, void *userdata)
 
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		log_err("request %#llx: out of memory", (unsigned long long)cookie);
+		log_err("request %llu: out of memory", (unsigned long long)cookie);
 		return;
 	}
 	s->agent = a;
@@ -220,7 +220,7 @@ void session_request(uint64_t cookie, void *userdata)
 	r = hsnl_accept(a->nl, cookie, &s->acc);
 	if (r < 0) {
 		if (r == -ENOENT)
-			log_debug("request %#llx: already taken or gone", (unsigned long long)cookie);
+			log_debug("request %llu: already taken or gone", (unsigned long long)cookie);
 		else
 			log_warn("request %#llx: accept failed: %s",
 				 (unsigned long long)cookie, errno_name(-r));

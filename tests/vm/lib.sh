@@ -35,16 +35,16 @@ pki_make() {
 	) || fail "could not make the test PKI in $PKI"
 }
 
-# agent_conf FILE [extra INI lines...]: an agent configuration trusting
-# the test CA, with the test server and client certificates.
+# agent_conf FILE [LINE...]: an agent configuration trusting the test CA,
+# with the test server and client certificates; LINEs go in its [tls].
 agent_conf() {
 	local f=$1
 	shift
 	{
 		printf '[tls]\nca-file = %s/ca.pem\n' "$PKI"
+		for l in "$@"; do printf '%s\n' "$l"; done
 		printf '[client]\ncert-file = %s/client.pem\nkey-file = %s/client.key\n' "$PKI" "$PKI"
 		printf '[server]\ncert-file = %s/server.pem\nkey-file = %s/server.key\n' "$PKI" "$PKI"
-		for l in "$@"; do printf '%s\n' "$l"; done
 	} > "$f"
 }
 
