@@ -115,8 +115,16 @@ int hs_nl_talk(struct hs_nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 static struct nlmsghdr *put_request(struct hs_nl *nl, void *buf, uint16_t type,
 				    uint8_t cmd, uint8_t version, uint16_t flags)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct genlmsghdr *genl;
+
+	/*
+	 * libmnl before 1.0.5 leaves an attribute's alignment padding as it
+	 * was ("handshake\0" is 10 bytes, padded to 12): zero the whole
+	 * buffer so no stack bytes go to the kernel.
+	 */
+	memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);
+	nlh = mnl_nlmsg_put_header(buf);
 
 	nlh->nlmsg_type = type;
 	/* Always ask for an ack: it is what ends the wait for a do reply. */

@@ -145,7 +145,7 @@ static int load_keys(struct session *s)
 	if (acc->auth != HANDSHAKE_AUTH_X509 || (!acc->x509_cert && !acc->x509_privkey))
 		return 0;
 	if (!acc->x509_cert || !acc->x509_privkey) {
-		log_err("request %#llx: x509 key serials need both a certificate and a key",
+		log_err("request %llu: x509 key serials need both a certificate and a key",
 			(unsigned long long)acc->cookie);
 		return EIO;
 	}
@@ -178,7 +178,7 @@ static int session_start(struct session *s)
 	}
 	if ((acc->role != HANDSHAKE_ROLE_CLIENT && acc->role != HANDSHAKE_ROLE_SERVER) ||
 	    acc->auth < HANDSHAKE_AUTH_UNAUTH || acc->auth > HANDSHAKE_AUTH_X509) {
-		log_err("request %#llx: role %u / auth %u not supported",
+		log_err("request %llu: role %u / auth %u not supported",
 			(unsigned long long)acc->cookie, acc->role, acc->auth);
 		return EINVAL;
 	}
@@ -222,7 +222,7 @@ void session_request(uint64_t cookie, void *userdata)
 		if (r == -ENOENT)
 			log_debug("request %llu: already taken or gone", (unsigned long long)cookie);
 		else
-			log_warn("request %#llx: accept failed: %s",
+			log_warn("request %llu: accept failed: %s",
 				 (unsigned long long)cookie, errno_name(-r));
 		s->acc.fd = -1;
 		free(s);
@@ -238,7 +238,7 @@ void session_request(uint64_t cookie, void *userdata)
 		getpeername(s->acc.fd, (struct sockaddr *)&ss, &len);
 		format_addr(&ss, s->peer, sizeof(s->peer));
 	}
-	log_debug("request %#llx: claimed, fd %d, peer %s, peername %s, %u ms left",
+	log_debug("request %llu: claimed, fd %d, peer %s, peername %s, %u ms left",
 		  (unsigned long long)cookie, s->acc.fd, s->peer,
 		  s->acc.peername ? s->acc.peername : "-", s->acc.timeout_ms);
 
