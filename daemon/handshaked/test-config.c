@@ -8,15 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+#include "test.h"
 
 static char path[] = "/tmp/handshaked-test-XXXXXX";
 static char errbuf[4096];

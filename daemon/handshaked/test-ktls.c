@@ -16,15 +16,7 @@
 #include "ktls.h"
 #include "linux/handshake.h"
 #include "netlink.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+#include "test.h"
 
 static unsigned char K[32], IV[12], SEQ[8];
 

@@ -22,17 +22,10 @@
 #include "linux/handshake.h"
 #include "log.h"
 #include "tls.h"
+#include "test.h"
 
 static const char *dir;
-static int failures;
 static sd_event *loop;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
 
 struct side {
 	const char *name;
