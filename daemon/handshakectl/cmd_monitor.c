@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -113,6 +114,8 @@ int cmd_monitor(struct ctl *ctl)
 	static char buf[HS_NL_RXBUF];
 	struct monitor m = { .ctl = ctl };
 	struct sigaction sa;
+	sigset_t block, orig;
+	struct pollfd pfd;
 	ssize_t n;
 
 	if (!ctl->nl.grp_monitor) {
@@ -124,15 +127,30 @@ int cmd_monitor(struct ctl *ctl)
 	if (ctl->nl.grp_ctrl)
 		join(ctl, ctl->nl.grp_ctrl);	/* best effort: only for the unload */
 
-	/* No SA_RESTART: the signal must interrupt the blocking receive. */
+	/*
+	 * The signals stay blocked except inside ppoll(), so one that comes
+	 * between the test of stop and the wait is not lost: ppoll() returns
+	 * EINTR at once. The receive only runs when there is something to read.
+	 */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &orig);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	pfd.fd = mnl_socket_get_fd(ctl->nl.sock);
+	pfd.events = POLLIN;
 
 	while (!stop && !m.unloaded) {
+		if (ppoll(&pfd, 1, NULL, &orig) < 0) {
+			if (errno == EINTR)
+				continue;
+			return ctl_fail(ctl, "monitor", errno);
+		}
 		n = mnl_socket_recvfrom(ctl->nl.sock, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0 && errno == ENOBUFS) {
 			/* We were too slow; say so rather than pretend. */

@@ -43,7 +43,7 @@ struct handshake_stats {
 };
 
 struct handshake_net {
-	spinlock_t lock;
+	spinlock_t lock;		/* see "Locking" above */
 	DECLARE_HASHTABLE(table, 10);
 	struct list_head requests;	/* live requests, oldest first */
 	unsigned int pending;
