@@ -8,53 +8,16 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nlclient import Handshake  # noqa: E402
+from vmtest import Consumer, check, failures, listener  # noqa: E402
 
-DEMO = "/sys/kernel/debug/handshake_demo"
 CTL = os.environ["HANDSHAKECTL"]
 LOGDIR = os.environ.get("LOGDIR", "/tmp/log")
-failures = []
-
-
-def check(what, cond, detail=""):
-    print("%s: %s%s" % ("ok" if cond else "FAILED", what,
-                        (" (%r)" % (detail,)) if detail and not cond else ""),
-          flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
-
-
-class Consumer:
-    """One demo client connect in the background (as in protocol.py)."""
-
-    def __init__(self, listener, extra=""):
-        port = listener.getsockname()[1]
-        line = "host=127.0.0.1 port=%d peername=localhost %s" % (port, extra)
-        self.proc = subprocess.Popen(
-            ["sh", "-c", 'printf "%%s\\n" "%s" > %s/connect' % (line, DEMO)],
-            stderr=subprocess.DEVNULL)
-
-    def result(self, timeout=30):
-        self.proc.wait(timeout)
-        res = {}
-        for line in open(DEMO + "/result"):
-            k, _, v = line.rstrip("\n").partition("=")
-            res[k] = v
-        return int(res["status"])
-
-
-def listener():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    s.listen(64)
-    return s
 
 
 def ctl(*args, nobody=False, prefix=()):

@@ -6,51 +6,14 @@ import errno
 import os
 import socket
 import struct
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nlclient import Handshake  # noqa: E402
+from vmtest import Consumer, check, failures, listener  # noqa: E402
 
-DEMO = "/sys/kernel/debug/handshake_demo"
 SO_COOKIE = 57
-failures = []
-
-
-def check(what, cond, detail=""):
-    print("%s: %s%s" % ("ok" if cond else "FAILED", what,
-                        (" (%r)" % (detail,)) if detail and not cond else ""))
-    if not cond:
-        failures.append(what)
-
-
-class Consumer:
-    """One demo client connect running in the background against a TCP
-    listener that never speaks TLS: enough for the kernel, which only
-    needs an established connection."""
-
-    def __init__(self, listener, extra=""):
-        port = listener.getsockname()[1]
-        line = "host=127.0.0.1 port=%d peername=localhost %s" % (port, extra)
-        self.proc = subprocess.Popen(
-            ["sh", "-c", 'printf "%%s\\n" "%s" > %s/connect' % (line, DEMO)],
-            stderr=subprocess.DEVNULL)
-
-    def result(self, timeout=30):
-        self.proc.wait(timeout)
-        res = {}
-        for line in open(DEMO + "/result"):
-            k, _, v = line.rstrip("\n").partition("=")
-            res[k] = v
-        return int(res["status"])
-
-
-def listener():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    s.listen(64)
-    return s
 
 
 def stats(nl):

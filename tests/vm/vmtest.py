@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+"""What the Python VM tests share: named checks, and the demo module as a
+consumer connected to a TCP listener that never speaks TLS (the kernel
+only needs an established connection to queue a request)."""
+import socket
+import subprocess
+
+DEMO = "/sys/kernel/debug/handshake_demo"
+failures = []
+
+
+def check(what, cond, detail=""):
+    """Prints one named check; a failed one is remembered in failures."""
+    print("%s: %s%s" % ("ok" if cond else "FAILED", what,
+                        (" (%r)" % (detail,)) if detail and not cond else ""),
+          flush=True)
+    if not cond:
+        failures.append(what)
+    return cond
+
+
+class Consumer:
+    """One demo client connect running in the background."""
+
+    def __init__(self, listener, extra=""):
+        port = listener.getsockname()[1]
+        line = "host=127.0.0.1 port=%d peername=localhost %s" % (port, extra)
+        self.proc = subprocess.Popen(
+            ["sh", "-c", 'printf "%%s\\n" "%s" > %s/connect' % (line, DEMO)],
+            stderr=subprocess.DEVNULL)
+
+    def result(self, timeout=30):
+        """The status (0 or -errno) the consumer ended with."""
+        self.proc.wait(timeout)
+        res = {}
+        for line in open(DEMO + "/result"):
+            k, _, v = line.rstrip("\n").partition("=")
+            res[k] = v
+        return int(res["status"])
+
+
+def listener():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(64)
+    return s
