@@ -290,6 +290,11 @@ int handshake_req_submit(const struct handshake_args *args, gfp_t gfp)
 	hn->pending++;
 	hn->stats.submitted++;
 	mod_timer(&req->timer, req->deadline);
+	/*
+	 * Under the lock, so that no accept (which needs the lock to find the
+	 * request) can report before this: observers see events in order.
+	 */
+	handshake_notify_event(req, HANDSHAKE_EVENT_SUBMITTED, 0, GFP_ATOMIC);
 	spin_unlock_bh(&hn->lock);
 
 	/*
@@ -297,7 +302,6 @@ int handshake_req_submit(const struct handshake_args *args, gfp_t gfp)
 	 * timer bounds the wait either way.
 	 */
 	handshake_notify_request(req, gfp);
-	handshake_notify_event(req, HANDSHAKE_EVENT_SUBMITTED, 0, gfp);
 	handshake_req_put(req);
 	return 0;
 }
