@@ -22,21 +22,28 @@ def check(what, cond, detail=""):
 class Consumer:
     """One demo client connect running in the background."""
 
-    def __init__(self, listener, extra=""):
-        port = listener.getsockname()[1]
+    def __init__(self, listener, extra="", netns=None):
+        """listener: a socket, or a port number; netns: connect from there."""
+        port = listener if isinstance(listener, int) else listener.getsockname()[1]
         line = "host=127.0.0.1 port=%d peername=localhost %s" % (port, extra)
+        # Not "ip netns exec": it mounts a new /sys, without debugfs.
+        prefix = ["nsenter", "--net=/run/netns/" + netns] if netns else []
         self.proc = subprocess.Popen(
-            ["sh", "-c", 'printf "%%s\\n" "%s" > %s/connect' % (line, DEMO)],
+            prefix + ["sh", "-c", 'printf "%%s\\n" "%s" > %s/connect' % (line, DEMO)],
             stderr=subprocess.DEVNULL)
 
-    def result(self, timeout=30):
-        """The status (0 or -errno) the consumer ended with."""
+    def results(self, timeout=30):
+        """Every key of the demo's result once this consumer has ended."""
         self.proc.wait(timeout)
         res = {}
         for line in open(DEMO + "/result"):
             k, _, v = line.rstrip("\n").partition("=")
             res[k] = v
-        return int(res["status"])
+        return res
+
+    def result(self, timeout=30):
+        """The status (0 or -errno) the consumer ended with."""
+        return int(self.results(timeout)["status"])
 
 
 def listener():

@@ -118,12 +118,14 @@ static int handshake_put_state(struct sk_buff *msg, const struct handshake_req *
 	return 0;
 }
 
-static void handshake_multicast(struct net *net, struct sk_buff *msg,
-				unsigned int group, gfp_t gfp)
+static int handshake_multicast(struct net *net, struct sk_buff *msg,
+			       unsigned int group, gfp_t gfp)
 {
-	genlmsg_multicast_netns(&handshake_genl_family, net, msg, 0, group, gfp);
+	return genlmsg_multicast_netns(&handshake_genl_family, net, msg, 0,
+				       group, gfp);
 }
 
+/* Return: 0, or -ESRCH if no socket of the request's namespace got it. */
 int handshake_notify_request(struct handshake_req *req, gfp_t gfp)
 {
 	struct sk_buff *msg;
@@ -139,8 +141,7 @@ int handshake_notify_request(struct handshake_req *req, gfp_t gfp)
 		return -EMSGSIZE;
 	}
 	genlmsg_end(msg, hdr);
-	handshake_multicast(req->net, msg, HANDSHAKE_MCGRP_TLS_ID, gfp);
-	return 0;
+	return handshake_multicast(req->net, msg, HANDSHAKE_MCGRP_TLS_ID, gfp);
 }
 
 void handshake_notify_event(struct handshake_req *req,

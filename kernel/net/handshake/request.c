@@ -239,6 +239,22 @@ static struct handshake_req *handshake_req_alloc(const struct handshake_args *ar
 	return req;
 }
 
+/* Takes back a request no agent heard of; false if it has moved on. */
+static bool handshake_req_withdraw(struct handshake_net *hn,
+				   struct handshake_req *req)
+{
+	bool pending;
+
+	spin_lock_bh(&hn->lock);
+	pending = req->state == HANDSHAKE_REQ_PENDING;
+	if (pending) {
+		handshake_req_unlink(hn, req);
+		hn->stats.failed++;
+	}
+	spin_unlock_bh(&hn->lock);
+	return pending;
+}
+
 /**
  * handshake_req_submit - ask user space for a TLS handshake on a socket
  * @args: what to do; copied, so it may live on the caller's stack
@@ -250,7 +266,8 @@ static struct handshake_req *handshake_req_alloc(const struct handshake_args *ar
  * unless handshake_req_cancel() wins); -EINVAL for bad arguments or a socket
  * that is not a connected TCP socket with a file; -EBUSY if a request
  * exists for this socket; -EAGAIN if the namespace's pending limit is
- * reached; -ESRCH if no agent listens; -ENOMEM; -ENETDOWN if the socket's
+ * reached; -ESRCH if no agent listens in the socket's network namespace;
+ * -ENOMEM; -ENETDOWN if the socket's
  * network namespace is going away.
  */
 int handshake_req_submit(const struct handshake_args *args, gfp_t gfp)
@@ -298,10 +315,19 @@ int handshake_req_submit(const struct handshake_args *args, gfp_t gfp)
 	spin_unlock_bh(&hn->lock);
 
 	/*
-	 * A lost event is not fatal: agents resync from the GET dump, and the
-	 * timer bounds the wait either way.
+	 * genl_has_listeners() above counts the listeners of every namespace;
+	 * only the multicast itself tells whether this one has an agent. A
+	 * request nobody here heard of, and nobody claimed since, is taken
+	 * back. Any other lost event is not fatal: agents resync from the GET
+	 * dump, and the timer bounds the wait either way.
 	 */
-	handshake_notify_request(req, gfp);
+	if (handshake_notify_request(req, gfp) == -ESRCH &&
+	    handshake_req_withdraw(hn, req)) {
+		handshake_notify_event(req, HANDSHAKE_EVENT_FAILED, -ESRCH, gfp);
+		handshake_req_put(req);
+		handshake_req_put(req);
+		return -ESRCH;
+	}
 	handshake_req_put(req);
 	return 0;
 }

@@ -7,7 +7,7 @@
  * /sys/kernel/debug/handshake_demo/connect:
  *
  *   host=ADDR port=N [peername=NAME] [auth=x509|psk|unauth] [psk=SERIAL]
- *   [timeout=MS] [message=TEXT]
+ *   [timeout=MS] [cancel=MS] [dup=1] [message=TEXT]
  *
  * ADDR is IPv4 or IPv6; auth defaults to x509, timeout (the handshake's
  * and each later read's limit) to 10000 ms, message to "hello". message=
@@ -16,12 +16,17 @@
  * sends TEXT and a newline over kTLS and reads one line back (skipping
  * records that are not application data, such as TLS 1.3 session
  * tickets). It returns when all of that is over: the length written on
- * success, a negative errno otherwise.
+ * success, a negative errno otherwise. For the tests of the consumer API:
+ * cancel=MS calls handshake_req_cancel() MS ms after the submit (or as
+ * soon as the handshake ended, if that is sooner); dup=1 submits a second
+ * request for the same socket right after the first.
  *
  * Reading /sys/kernel/debug/handshake_demo/result then gives the last
  * connect's outcome as key=value lines: status (0 or -errno), cookie
  * (the socket's SO_COOKIE), version, cipher, sent, reply, elapsed_us
- * (submit to handshake callback).
+ * (submit to handshake callback), cancel (none, won or lost), callbacks
+ * (how often the done callback ran) and dup_status (what the second
+ * submit returned; 0 without dup=1).
  *
  * Server. Module parameter echo_port=N starts a TLS echo server on TCP
  * port N of the initial network namespace (all IPv4 addresses): each
@@ -55,8 +60,10 @@ MODULE_PARM_DESC(echo_port, "Run a TLS echo server on this TCP port (0: none)");
 
 /* A handshake the caller waits for. */
 struct demo_handshake {
+	struct handshake_args args;
 	struct completion done;
 	struct handshake_result result;
+	atomic_t callbacks;		/* the API promises exactly one */
 };
 
 static void demo_handshake_done(void *data, const struct handshake_result *result)
@@ -64,40 +71,40 @@ static void demo_handshake_done(void *data, const struct handshake_result *resul
 	struct demo_handshake *hs = data;
 
 	hs->result = *result;
-	complete(&hs->done);
+	atomic_inc(&hs->callbacks);
+	/* Stays done: the client may wait for it more than once. */
+	complete_all(&hs->done);
+}
+
+static void demo_handshake_init(struct demo_handshake *hs, struct socket *sock,
+				enum handshake_role role, enum handshake_auth auth,
+				const char *peername, key_serial_t psk,
+				unsigned int timeout_ms)
+{
+	memset(hs, 0, sizeof(*hs));
+	hs->args.sock = sock;
+	hs->args.role = role;
+	hs->args.auth = auth;
+	hs->args.peername = peername;
+	hs->args.timeout_ms = timeout_ms;
+	hs->args.done = demo_handshake_done;
+	hs->args.data = hs;
+	if (auth == HANDSHAKE_AUTH_PSK) {
+		hs->args.psk[0] = psk;
+		hs->args.num_psk = 1;
+	}
+	init_completion(&hs->done);
 }
 
 /*
- * Runs a handshake on @sock and waits for it. A fatal signal withdraws
- * the request if that still can be done; otherwise its end is awaited,
- * which the kernel's time limit bounds.
+ * Waits for a submitted handshake. A fatal signal withdraws the request
+ * if that still can be done; otherwise its end is awaited, which the
+ * kernel's time limit bounds.
  */
-static int demo_handshake(struct demo_handshake *hs, struct socket *sock,
-			  enum handshake_role role, enum handshake_auth auth,
-			  const char *peername, key_serial_t psk,
-			  unsigned int timeout_ms)
+static int demo_handshake_wait(struct demo_handshake *hs)
 {
-	struct handshake_args args = {
-		.sock = sock,
-		.role = role,
-		.auth = auth,
-		.peername = peername,
-		.timeout_ms = timeout_ms,
-		.done = demo_handshake_done,
-		.data = hs,
-	};
-	int err;
-
-	if (auth == HANDSHAKE_AUTH_PSK) {
-		args.psk[0] = psk;
-		args.num_psk = 1;
-	}
-	init_completion(&hs->done);
-	err = handshake_req_submit(&args, GFP_KERNEL);
-	if (err)
-		return err;
 	if (wait_for_completion_killable(&hs->done)) {
-		if (handshake_req_cancel(sock))
+		if (handshake_req_cancel(hs->args.sock))
 			return -EINTR;
 		wait_for_completion(&hs->done);
 	}
@@ -180,12 +187,17 @@ struct demo_params {
 	enum handshake_auth auth;
 	key_serial_t psk;
 	unsigned int timeout_ms;
+	int cancel_ms;		/* -1: no cancel */
+	bool dup;
 	char *message;
 };
 
 struct demo_result {
 	int status;
 	u64 cookie;
+	const char *cancel;
+	int dup_status;
+	int callbacks;
 	u16 version;
 	u16 cipher;
 	s64 elapsed_us;
@@ -220,6 +232,7 @@ static int demo_parse(char *line, struct demo_params *p)
 
 	p->auth = HANDSHAKE_AUTH_X509;
 	p->timeout_ms = DEMO_DEFAULT_TIMEOUT_MS;
+	p->cancel_ms = -1;
 	p->message = "hello";
 	line = strim(line);
 	while (!err && (tok = strsep(&line, " \t"))) {
@@ -254,6 +267,12 @@ static int demo_parse(char *line, struct demo_params *p)
 			err = kstrtos32(val, 0, &p->psk);
 		} else if (!strcmp(tok, "timeout")) {
 			err = kstrtouint(val, 10, &p->timeout_ms);
+		} else if (!strcmp(tok, "cancel")) {
+			err = kstrtoint(val, 10, &p->cancel_ms);
+			if (!err && p->cancel_ms < 0)
+				err = -EINVAL;
+		} else if (!strcmp(tok, "dup")) {
+			err = kstrtobool(val, &p->dup);
 		} else {
 			err = -EINVAL;
 		}
@@ -313,10 +332,26 @@ static int demo_client(const struct demo_params *p, struct demo_result *res)
 		return PTR_ERR(file);
 
 	res->cookie = demo_cookie(sock);
+	demo_handshake_init(&hs, sock, HANDSHAKE_ROLE_CLIENT, p->auth,
+			    p->peername, p->psk, p->timeout_ms);
 	start = ktime_get();
-	err = demo_handshake(&hs, sock, HANDSHAKE_ROLE_CLIENT, p->auth,
-			     p->peername, p->psk, p->timeout_ms);
+	err = handshake_req_submit(&hs.args, GFP_KERNEL);
+	if (!err && p->dup)
+		res->dup_status = handshake_req_submit(&hs.args, GFP_KERNEL);
+	if (!err && p->cancel_ms >= 0) {
+		/* The request may end first: then cancel must lose. */
+		wait_for_completion_timeout(&hs.done, msecs_to_jiffies(p->cancel_ms));
+		res->cancel = handshake_req_cancel(sock) ? "won" : "lost";
+		if (!strcmp(res->cancel, "won"))
+			err = -ECANCELED;
+	}
+	if (!err)
+		err = demo_handshake_wait(&hs);
+	/* A second request on one socket must have been refused. */
+	if (p->dup && !res->dup_status)
+		demo_handshake_wait(&hs);
 	res->elapsed_us = ktime_us_delta(ktime_get(), start);
+	res->callbacks = atomic_read(&hs.callbacks);
 	if (err)
 		goto out;
 	res->version = hs.result.tls_version;
@@ -358,6 +393,7 @@ static ssize_t demo_connect_write(struct file *f, const char __user *ubuf,
 		kfree(line);
 		return -ENOMEM;
 	}
+	res->cancel = "none";
 	err = demo_parse(line, &params);
 	if (!err)
 		err = demo_client(&params, res);
@@ -397,11 +433,14 @@ static const char *demo_cipher_name(u16 cipher)
 static int demo_result_show(struct seq_file *m, void *v)
 {
 	mutex_lock(&demo_result_lock);
-	seq_printf(m, "status=%d\ncookie=%llu\nversion=%s\ncipher=%s\nsent=%s\nreply=%s\nelapsed_us=%lld\n",
+	seq_printf(m, "status=%d\ncookie=%llu\nversion=%s\ncipher=%s\nsent=%s\nreply=%s\nelapsed_us=%lld\n"
+		   "cancel=%s\ncallbacks=%d\ndup_status=%d\n",
 		   demo_last.status, demo_last.cookie,
 		   demo_version_name(demo_last.version),
 		   demo_cipher_name(demo_last.cipher), demo_last.sent,
-		   demo_last.reply, demo_last.elapsed_us);
+		   demo_last.reply, demo_last.elapsed_us,
+		   demo_last.cancel ?: "none", demo_last.callbacks,
+		   demo_last.dup_status);
 	mutex_unlock(&demo_result_lock);
 	return 0;
 }
@@ -455,8 +494,10 @@ static void echo_conn_work(struct work_struct *work)
 {
 	struct echo_conn *conn = container_of(work, struct echo_conn, work);
 
-	if (!demo_handshake(&conn->hs, conn->sock, HANDSHAKE_ROLE_SERVER,
-			    HANDSHAKE_AUTH_X509, NULL, 0, 0))
+	demo_handshake_init(&conn->hs, conn->sock, HANDSHAKE_ROLE_SERVER,
+			    HANDSHAKE_AUTH_X509, NULL, 0, 0);
+	if (!handshake_req_submit(&conn->hs.args, GFP_KERNEL) &&
+	    !demo_handshake_wait(&conn->hs))
 		echo_serve(conn->sock);
 
 	mutex_lock(&echo_lock);
@@ -564,7 +605,7 @@ static void echo_stop(void)
 		kernel_sock_shutdown(conn->sock, SHUT_RDWR);
 		if (handshake_req_cancel(conn->sock)) {
 			conn->hs.result.status = -ECANCELED;
-			complete(&conn->hs.done);
+			complete_all(&conn->hs.done);
 		}
 	}
 	mutex_unlock(&echo_lock);
