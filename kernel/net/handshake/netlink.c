@@ -15,6 +15,7 @@
 #include <net/sock.h>
 
 #include "handshake.h"
+#include "trace.h"
 
 /* Lengths depend on the cipher: ktls.c checks them, so they fail the request. */
 static const struct nla_policy handshake_crypto_policy[HANDSHAKE_A_CRYPTO_MAX + 1] = {
@@ -144,12 +145,42 @@ int handshake_notify_request(struct handshake_req *req, gfp_t gfp)
 	return handshake_multicast(req->net, msg, HANDSHAKE_MCGRP_TLS_ID, gfp);
 }
 
+static void handshake_trace_event(struct handshake_req *req,
+				  enum handshake_event event, int status)
+{
+	switch (event) {
+	case HANDSHAKE_EVENT_SUBMITTED:
+		trace_handshake_submit(req->net, req->cookie, status);
+		break;
+	case HANDSHAKE_EVENT_ACCEPTED:
+		trace_handshake_accept(req->net, req->cookie, status);
+		break;
+	case HANDSHAKE_EVENT_DONE:
+		trace_handshake_done(req->net, req->cookie, status);
+		break;
+	case HANDSHAKE_EVENT_FAILED:
+		trace_handshake_failed(req->net, req->cookie, status);
+		break;
+	case HANDSHAKE_EVENT_TIMED_OUT:
+		trace_handshake_timeout(req->net, req->cookie, status);
+		break;
+	case HANDSHAKE_EVENT_CANCELLED:
+		trace_handshake_cancel(req->net, req->cookie, status);
+		break;
+	case HANDSHAKE_EVENT_CLAIMANT_LOST:
+		trace_handshake_claimant_lost(req->net, req->cookie, status);
+		break;
+	}
+}
+
+/* Every lifecycle event goes to its tracepoint and the "monitor" group. */
 void handshake_notify_event(struct handshake_req *req,
 			    enum handshake_event event, int status, gfp_t gfp)
 {
 	struct sk_buff *msg;
 	void *hdr;
 
+	handshake_trace_event(req, event, status);
 	if (!genl_has_listeners(&handshake_genl_family, req->net,
 				HANDSHAKE_MCGRP_MONITOR_ID))
 		return;
