@@ -20,6 +20,7 @@
 #include "linux/handshake.h"
 #include "log.h"
 #include "netlink.h"
+#include "privs.h"
 #include "session.h"
 #include "tls.h"
 
@@ -90,8 +91,10 @@ static int activation_fd(void)
 
 	if (n <= 0)
 		return -1;
-	if (n == 1 && sd_is_socket(SD_LISTEN_FDS_START, AF_NETLINK, SOCK_RAW, -1) > 0)
+	if (n == 1 && sd_is_socket(SD_LISTEN_FDS_START, AF_NETLINK, SOCK_RAW, -1) > 0) {
+		log_debug("using the passed netlink socket");
 		return SD_LISTEN_FDS_START;
+	}
 	log_warn("ignoring %d passed file descriptors (want one netlink socket)", n);
 	return -1;
 }
@@ -166,10 +169,15 @@ int main(int argc, char **argv)
 	reload.verbose = verbose;
 	if (r >= 0)
 		r = sd_event_add_signal(agent.event, NULL, SIGHUP, on_reload, &reload);
+	/* WATCHDOG=1 on its own when WATCHDOG_USEC (WatchdogSec=) asks. */
+	if (r >= 0)
+		r = sd_event_set_watchdog(agent.event, true);
 	if (r < 0) {
 		log_err("event loop: %s", strerror(-r));
 		goto out;
 	}
+	if (r > 0)
+		log_debug("watchdog enabled");
 
 	r = hsnl_open(agent.event, activation_fd(), session_request, &agent, &agent.nl);
 	if (r == -ENOENT) {
@@ -181,11 +189,16 @@ int main(int argc, char **argv)
 		log_err("netlink: %s", strerror(-r));
 		goto out;
 	}
+	/* Sockets open, credentials read: from here on CAP_NET_ADMIN is enough. */
+	if (privs_drop() < 0)
+		goto out;
+
 	/* Requests submitted before we joined the group got no event. */
 	hsnl_resync(agent.nl);
 
 	log_info("ready");
-	sd_notify(0, "READY=1\nSTATUS=Serving TLS handshake requests");
+	sd_notify(0, "READY=1");
+	sessions_status(&agent);
 
 	r = sd_event_loop(agent.event);
 	sd_notify(0, "STOPPING=1");

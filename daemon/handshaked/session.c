@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <gnutls/gnutls.h>
+#include <systemd/sd-daemon.h>
 
 #include "keys.h"
 #include "linux/handshake.h"
@@ -23,6 +24,9 @@
 
 /* If the kernel gives no time limit, do not let a handshake hang forever. */
 #define DEFAULT_TIMEOUT_MS 30000
+
+/* STATUS= updates: at most one per second, however busy we are. */
+#define STATUS_INTERVAL_USEC 1000000ULL
 
 struct session {
 	struct agent *agent;
@@ -78,6 +82,45 @@ static void format_addr(const struct sockaddr_storage *ss, char *buf, size_t len
 	}
 }
 
+void sessions_status(struct agent *a)
+{
+	sd_notifyf(0, "STATUS=Serving: %u in flight, %llu done (%llu failed)",
+		   a->active, a->done, a->failed);
+	sd_event_now(a->event, CLOCK_MONOTONIC, &a->status_usec);
+}
+
+static int on_status_timer(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	(void)src;
+	(void)usec;
+	sessions_status(userdata);
+	return 0;
+}
+
+/* The counts changed: send them now, or arm the timer if we just did. */
+static void status_changed(struct agent *a)
+{
+	uint64_t now, due = a->status_usec + STATUS_INTERVAL_USEC;
+	int enabled = SD_EVENT_OFF;
+
+	if (sd_event_now(a->event, CLOCK_MONOTONIC, &now) < 0 || now >= due) {
+		sessions_status(a);
+		return;
+	}
+	if (a->status_timer) {
+		sd_event_source_get_enabled(a->status_timer, &enabled);
+		if (enabled != SD_EVENT_OFF)
+			return;		/* already due */
+		if (sd_event_source_set_time(a->status_timer, due) >= 0 &&
+		    sd_event_source_set_enabled(a->status_timer, SD_EVENT_ONESHOT) >= 0)
+			return;
+	} else if (sd_event_add_time(a->event, &a->status_timer, CLOCK_MONOTONIC,
+				     due, 0, on_status_timer, a) >= 0) {
+		return;
+	}
+	sessions_status(a);	/* no timer: better early than never */
+}
+
 static void session_free(struct session *s)
 {
 	struct agent *a = s->agent;
@@ -104,6 +147,7 @@ static void session_free(struct session *s)
 static void session_finish(struct session *s, int status,
 			   const struct ktls_session *ks)
 {
+	struct agent *a = s->agent;
 	int r;
 
 	r = hsnl_done(s->agent->nl, s->acc.cookie, status, ks);
@@ -112,7 +156,11 @@ static void session_finish(struct session *s, int status,
 		 role_name(s->acc.role), auth_name(s->acc.auth),
 		 errno_name(status), r ? " done-failed=" : "", r ? errno_name(-r) : "",
 		 (unsigned long long)(now_usec() - s->start_usec) / 1000);
+	a->done++;
+	if (status || r)
+		a->failed++;
 	session_free(s);
+	status_changed(a);
 }
 
 static void on_tls_done(struct tls_hs *hs, int status,
@@ -247,6 +295,7 @@ void session_request(uint64_t cookie, void *userdata)
 		a->sessions->prev = s;
 	a->sessions = s;
 	a->active++;
+	status_changed(a);
 
 	r = session_start(s);
 	if (r)
@@ -259,4 +308,5 @@ void sessions_abandon(struct agent *a)
 		log_info("abandoning %u handshakes in flight", a->active);
 	while (a->sessions)
 		session_free(a->sessions);
+	a->status_timer = sd_event_source_disable_unref(a->status_timer);
 }

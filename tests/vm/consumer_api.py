@@ -122,7 +122,12 @@ assert b.do("cancel", [("cookie", %d)])[0] == errno.ENOENT
 import socket, time
 s = socket.socket(); s.bind(("127.0.0.1", 4490)); s.listen(4); time.sleep(30)
 """])
-        time.sleep(1)
+        for _ in range(100):
+            ss = subprocess.run(["ip", "netns", "exec", ns, "ss", "-Hltn",
+                                 "sport = :4490"], capture_output=True, text=True)
+            if "LISTEN" in ss.stdout:
+                break
+            time.sleep(0.1)
         c = Consumer(4490, "timeout=5000", netns=ns)
         r = c.results()
         check("a consumer in a netns with no agent gets -ESRCH",

@@ -1,0 +1,121 @@
+# The agent as a process: only CAP_NET_ADMIN left and no_new_privs set once
+# it is ready, handshakes still served; sd_notify READY/STATUS/WATCHDOG to
+# a stand-in notify socket; SIGHUP reloads (a broken file is kept out);
+# SIGTERM exits 0; a passed (socket-activated) netlink socket is adopted;
+# a configuration with an unknown key is refused at start with FILE:LINE.
+. tests/vm/lib.sh
+pki_make
+
+# The service manager's notify socket, stood in for: a line per datagram.
+notify=/tmp/notify.sock
+rm -f "$notify"
+python3 -u -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+while True:
+    print(s.recv(4096).decode().replace("\n", " "), flush=True)
+' "$notify" > "$LOGDIR/notify.log" 2>&1 &
+SERVER_PIDS=$!
+wait_for 10 test -S "$notify" || fail "notify listener did not start"
+
+conf=/tmp/process.conf
+agent_conf "$conf"
+export NOTIFY_SOCKET=$notify WATCHDOG_USEC=1000000
+agent_start "$conf"
+unset NOTIFY_SOCKET WATCHDOG_USEC
+
+# Privileges: CAP_NET_ADMIN (bit 12) only, in every set that grants any.
+field() { sed -n "s/^$1:[[:space:]]*//p" "/proc/$AGENT_PID/status"; }
+say "agent $AGENT_PID: CapEff $(field CapEff) CapPrm $(field CapPrm) CapBnd $(field CapBnd) NoNewPrivs $(field NoNewPrivs)"
+expect_eq CapEff "$(field CapEff)" 0000000000001000
+expect_eq CapPrm "$(field CapPrm)" 0000000000001000
+expect_eq CapBnd "$(field CapBnd)" 0000000000001000
+expect_eq CapInh "$(field CapInh)" 0000000000000000
+expect_eq CapAmb "$(field CapAmb)" 0000000000000000
+expect_eq NoNewPrivs "$(field NoNewPrivs)" 1
+
+# sd_notify: ready, the counts, the watchdog (WATCHDOG_USEC=1 s).
+notified() { grep -q "$1" "$LOGDIR/notify.log"; }
+wait_for 5 notified "READY=1" || fail "no READY=1: $(cat "$LOGDIR/notify.log")"
+wait_for 5 notified "STATUS=Serving: 0 in flight, 0 done (0 failed)" ||
+	fail "no initial STATUS=: $(cat "$LOGDIR/notify.log")"
+wait_for 5 notified "WATCHDOG=1" || fail "no WATCHDOG=1: $(cat "$LOGDIR/notify.log")"
+
+# A handshake with the reduced privileges.
+s_server 4510 -tls1_3
+demo_connect "host=127.0.0.1 port=4510 peername=localhost message=capable" ||
+	fail "handshake after the drop: status $(demo_result status)"
+expect_eq reply "$(demo_result reply)" elbapac
+wait_for 5 notified "STATUS=Serving: 0 in flight, 1 done (0 failed)" ||
+	fail "STATUS= not updated: $(cat "$LOGDIR/notify.log")"
+
+# SIGHUP: the configuration and credentials are read again, without the
+# capabilities dropped (the files are root's), and the next handshake works.
+kill -HUP "$AGENT_PID"
+wait_for 5 grep -q "reloaded $conf" "$LOGDIR/agent.log" ||
+	{ cat "$LOGDIR/agent.log" >&2; fail "no reload logged"; }
+wait_for 5 notified "RELOADING=1" || fail "no RELOADING=1"
+s_server 4511 -tls1_3
+demo_connect "host=127.0.0.1 port=4511 peername=localhost message=reloaded" ||
+	fail "handshake after SIGHUP: status $(demo_result status)"
+expect_eq reply "$(demo_result reply)" dedaoler
+
+# A broken file on SIGHUP changes nothing; the agent keeps serving.
+printf '[tls]\nca-flie = %s/ca.pem\n' "$PKI" >> "$conf"
+kill -HUP "$AGENT_PID"
+wait_for 5 grep -q "not reloaded, keeping the old configuration" "$LOGDIR/agent.log" ||
+	{ cat "$LOGDIR/agent.log" >&2; fail "bad reload not refused"; }
+grep -q "^$conf:[0-9]*: unknown key \"ca-flie\"" "$LOGDIR/agent.log" ||
+	fail "bad reload: no FILE:LINE message"
+s_server 4512 -tls1_3
+demo_connect "host=127.0.0.1 port=4512 peername=localhost message=kept" ||
+	fail "handshake after a bad SIGHUP: status $(demo_result status)"
+expect_eq reply "$(demo_result reply)" tpek
+wait_for 5 notified "STATUS=Serving: 0 in flight, 3 done (0 failed)" ||
+	fail "STATUS= not updated: $(cat "$LOGDIR/notify.log")"
+
+# SIGTERM: a clean exit.
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID"
+expect_eq "exit status after SIGTERM" $? 0
+AGENT_PID=
+notified "STOPPING=1" || fail "no STOPPING=1"
+
+# Socket activation as handshaked.socket does it (ListenNetlink=generic
+# 32768): the agent adopts the passed socket, joins "tls" on it, drops its
+# capabilities the same way and serves.
+cat > /tmp/activate <<PY
+#!/usr/bin/python3
+import os, socket, sys
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)  # NETLINK_GENERIC
+s.bind((0, 32768))
+if s.fileno() != 3:
+    os.dup2(s.fileno(), 3)
+os.set_inheritable(3, True)
+os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()))
+os.execv("$HANDSHAKED", ["handshaked"] + sys.argv[1:])
+PY
+chmod +x /tmp/activate
+agent_conf /tmp/activated.conf
+HANDSHAKED=/tmp/activate agent_start /tmp/activated.conf
+grep -q "using the passed netlink socket" "$LOGDIR/agent.log" ||
+	{ cat "$LOGDIR/agent.log" >&2; fail "the passed socket was not adopted"; }
+[ "$(readlink /proc/$AGENT_PID/exe)" = "$(readlink -f "$HANDSHAKED")" ] ||
+	fail "activation shim did not exec the agent"
+expect_eq "activated CapEff" "$(field CapEff)" 0000000000001000
+s_server 4513 -tls1_3
+demo_connect "host=127.0.0.1 port=4513 peername=localhost message=activated" ||
+	fail "socket-activated agent: status $(demo_result status)"
+expect_eq reply "$(demo_result reply)" detavitca
+agent_stop
+
+# An unknown key refuses the start: FILE:LINE: on stderr, non-zero exit.
+bad=/tmp/bad.conf
+printf '[global]\nlog-level = info\nno-such-key = 1\n' > "$bad"
+timeout 10 "$HANDSHAKED" -c "$bad" > "$LOGDIR/bad.out" 2> "$LOGDIR/bad.err"
+rc=$?
+[ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "bad configuration: exit status $rc"
+grep -q "^$bad:3: unknown key \"no-such-key\" in \[global\]" "$LOGDIR/bad.err" ||
+	fail "bad configuration: stderr is '$(cat "$LOGDIR/bad.err")'"
+say "bad configuration refused (exit $rc): $(cat "$LOGDIR/bad.err")"
