@@ -7,7 +7,7 @@
  * /sys/kernel/debug/handshake_demo/connect:
  *
  *   host=ADDR port=N [peername=NAME] [auth=x509|psk|unauth] [psk=SERIAL]
- *   [timeout=MS] [cancel=MS] [dup=1] [message=TEXT]
+ *   [timeout=MS] [cancel=MS] [dup=1] [async=1] [message=TEXT]
  *
  * ADDR is IPv4 or IPv6; auth defaults to x509, timeout (the handshake's
  * and each later read's limit) to 10000 ms, message to "hello". message=
@@ -19,7 +19,9 @@
  * success, a negative errno otherwise. For the tests of the consumer API:
  * cancel=MS calls handshake_req_cancel() MS ms after the submit (or as
  * soon as the handshake ended, if that is sooner); dup=1 submits a second
- * request for the same socket right after the first.
+ * request for the same socket right after the first; async=1 returns
+ * as soon as the request is queued (no message is exchanged; the result
+ * file shows the handshake's outcome once its callback ran).
  *
  * Reading /sys/kernel/debug/handshake_demo/result then gives the last
  * connect's outcome as key=value lines: status (0 or -errno), cookie
@@ -189,6 +191,7 @@ struct demo_params {
 	unsigned int timeout_ms;
 	int cancel_ms;		/* -1: no cancel */
 	bool dup;
+	bool async;
 	char *message;
 };
 
@@ -273,6 +276,8 @@ static int demo_parse(char *line, struct demo_params *p)
 				err = -EINVAL;
 		} else if (!strcmp(tok, "dup")) {
 			err = kstrtobool(val, &p->dup);
+		} else if (!strcmp(tok, "async")) {
+			err = kstrtobool(val, &p->async);
 		} else {
 			err = -EINVAL;
 		}
@@ -308,6 +313,28 @@ static void demo_set_timeouts(struct socket *sock, unsigned int timeout_ms)
 	sock->sk->sk_sndtimeo = msecs_to_jiffies(timeout_ms);
 }
 
+/* A connected TCP socket in the writer's namespace, with a file. */
+static struct file *demo_connect_socket(const struct demo_params *p)
+{
+	struct socket *sock;
+	struct file *file;
+	int err;
+
+	err = sock_create_kern(current->nsproxy->net_ns, p->addr.ss_family,
+			       SOCK_STREAM, IPPROTO_TCP, &sock);
+	if (err)
+		return ERR_PTR(err);
+	demo_set_timeouts(sock, p->timeout_ms);
+	err = kernel_connect(sock, (struct sockaddr *)&p->addr, p->addrlen, 0);
+	if (err) {
+		sock_release(sock);
+		return ERR_PTR(err);
+	}
+	/* The upcall hands the agent an fd: the socket needs a file. */
+	file = sock_alloc_file(sock, 0, NULL);
+	return file;
+}
+
 static int demo_client(const struct demo_params *p, struct demo_result *res)
 {
 	struct demo_handshake hs;
@@ -316,20 +343,10 @@ static int demo_client(const struct demo_params *p, struct demo_result *res)
 	ktime_t start;
 	int err;
 
-	err = sock_create_kern(current->nsproxy->net_ns, p->addr.ss_family,
-			       SOCK_STREAM, IPPROTO_TCP, &sock);
-	if (err)
-		return err;
-	demo_set_timeouts(sock, p->timeout_ms);
-	err = kernel_connect(sock, (struct sockaddr *)&p->addr, p->addrlen, 0);
-	if (err) {
-		sock_release(sock);
-		return err;
-	}
-	/* The upcall hands the agent an fd: the socket needs a file. */
-	file = sock_alloc_file(sock, 0, NULL);
+	file = demo_connect_socket(p);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
+	sock = file->private_data;
 
 	res->cookie = demo_cookie(sock);
 	demo_handshake_init(&hs, sock, HANDSHAKE_ROLE_CLIENT, p->auth,
@@ -375,6 +392,101 @@ out:
 	return err;
 }
 
+/*
+ * async=1: the write returns once the request is queued; the callback
+ * records the result and closes the socket. Such a consumer does not keep
+ * its network namespace alive, which is how the tests reach netns exit.
+ */
+struct demo_async {
+	struct list_head node;
+	struct demo_handshake hs;
+	struct file *file;
+	u64 cookie;
+};
+
+static LIST_HEAD(demo_async_list);
+static DEFINE_MUTEX(demo_async_lock);
+static DECLARE_WAIT_QUEUE_HEAD(demo_async_wait);
+static unsigned int demo_async_count;
+
+static void demo_async_free(struct demo_async *a)
+{
+	lockdep_assert_held(&demo_async_lock);
+	list_del(&a->node);
+	demo_async_count--;
+	fput(a->file);
+	kfree(a);
+	wake_up(&demo_async_wait);
+}
+
+static void demo_async_done(void *data, const struct handshake_result *result)
+{
+	struct demo_async *a = data;
+
+	mutex_lock(&demo_result_lock);
+	memset(&demo_last, 0, sizeof(demo_last));
+	demo_last.status = result->status;
+	demo_last.cookie = a->cookie;
+	demo_last.version = result->tls_version;
+	demo_last.cipher = result->cipher;
+	demo_last.cancel = "none";
+	demo_last.callbacks = 1;
+	mutex_unlock(&demo_result_lock);
+
+	mutex_lock(&demo_async_lock);
+	demo_async_free(a);
+	mutex_unlock(&demo_async_lock);
+}
+
+static int demo_client_async(const struct demo_params *p)
+{
+	struct demo_async *a;
+	struct socket *sock;
+	int err;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+	a->file = demo_connect_socket(p);
+	if (IS_ERR(a->file)) {
+		err = PTR_ERR(a->file);
+		kfree(a);
+		return err;
+	}
+	sock = a->file->private_data;
+	a->cookie = demo_cookie(sock);
+	demo_handshake_init(&a->hs, sock, HANDSHAKE_ROLE_CLIENT, p->auth,
+			    p->peername, p->psk, p->timeout_ms);
+	a->hs.args.done = demo_async_done;
+	a->hs.args.data = a;
+
+	/* Listed first: the callback may run before submit returns. */
+	mutex_lock(&demo_async_lock);
+	list_add(&a->node, &demo_async_list);
+	demo_async_count++;
+	mutex_unlock(&demo_async_lock);
+	err = handshake_req_submit(&a->hs.args, GFP_KERNEL);
+	if (err) {
+		mutex_lock(&demo_async_lock);
+		demo_async_free(a);
+		mutex_unlock(&demo_async_lock);
+	}
+	return err;
+}
+
+/* Module exit: withdraw what can be, wait for the callbacks of the rest. */
+static void demo_async_stop(void)
+{
+	struct demo_async *a, *tmp;
+
+	mutex_lock(&demo_async_lock);
+	list_for_each_entry_safe(a, tmp, &demo_async_list, node)
+		if (handshake_req_cancel(a->hs.args.sock))
+			demo_async_free(a);
+	mutex_unlock(&demo_async_lock);
+	wait_event(demo_async_wait, !READ_ONCE(demo_async_count));
+}
+
 static ssize_t demo_connect_write(struct file *f, const char __user *ubuf,
 				  size_t count, loff_t *ppos)
 {
@@ -395,12 +507,19 @@ static ssize_t demo_connect_write(struct file *f, const char __user *ubuf,
 	}
 	res->cancel = "none";
 	err = demo_parse(line, &params);
-	if (!err)
+	if (!err && params.async) {
+		/* The callback records the result. */
+		err = demo_client_async(&params);
+		if (!err)
+			goto out;
+	} else if (!err) {
 		err = demo_client(&params, res);
+	}
 	res->status = err;
 	mutex_lock(&demo_result_lock);
 	demo_last = *res;
 	mutex_unlock(&demo_result_lock);
+out:
 	kfree(res);
 	kfree(line);
 	return err ?: count;
@@ -637,6 +756,7 @@ static void __exit handshake_demo_exit(void)
 {
 	/* Waits for connect writes in progress. */
 	debugfs_remove_recursive(demo_dir);
+	demo_async_stop();
 	if (echo_port)
 		echo_stop();
 }
