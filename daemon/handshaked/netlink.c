@@ -488,6 +488,18 @@ int hsnl_open(sd_event *e, int event_fd, hsnl_request_fn fn, void *userdata,
 	nl_socket_modify_cb(nl->ev, NL_CB_VALID, NL_CB_CUSTOM, parse_event, nl);
 	/* A burst of requests should not overflow the socket: 1 MiB. */
 	nl_socket_set_buffer_size(nl->ev, 1 << 20, 0);
+	/*
+	 * The kernel takes "nobody got the request" for "no agent in this
+	 * namespace" and fails the submit; an overrun of this socket must
+	 * say ENOBUFS instead, so the request stays and the dump resync
+	 * finds it.
+	 */
+	if (setsockopt(nl_socket_get_fd(nl->ev), SOL_NETLINK,
+		       NETLINK_BROADCAST_ERROR, &(int){ 1 }, sizeof(int)) < 0) {
+		log_err("event socket: NETLINK_BROADCAST_ERROR: %m");
+		r = -EIO;
+		goto fail;
+	}
 	r = nl_socket_add_membership(nl->ev, grp);
 	if (r < 0) {
 		log_err("cannot join group \"%s\": %s (CAP_NET_ADMIN needed)",

@@ -4,6 +4,7 @@ and dup= options, with a raw netlink client as the agent: cancel before
 accept, after accept and after done (its return value and exactly one
 callback or none), a second submit for one socket, the pending limit, and
 network namespace isolation."""
+import ctypes
 import errno
 import os
 import subprocess
@@ -15,6 +16,14 @@ from nlclient import Handshake  # noqa: E402
 from vmtest import Consumer, check, failures, listener  # noqa: E402
 
 LIMIT = "/sys/module/handshake/parameters/pending_limit"
+
+
+def process_keyring():
+    """Serials linked in this process's keyring (keyctl(KEYCTL_READ))."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = (ctypes.c_int32 * 64)()
+    n = libc.syscall(250, 11, -2, buf, ctypes.sizeof(buf))  # SYS_keyctl
+    return list(buf[:max(n, 0) // 4])
 
 
 def stats(nl):
@@ -74,6 +83,20 @@ def main():
           after["cancelled"] - before["cancelled"] == 3 and
           after["failed"] - before["failed"] == 1 and after["pending"] == 0,
           (before, after))
+
+    # A consumer's keyring is linked into the claimant's process keyring.
+    ring = int(subprocess.run(["keyctl", "newring", "hs-test-ring", "@u"],
+                              capture_output=True, text=True, check=True).stdout)
+    c = Consumer(lst, "keyring=%d timeout=20000" % ring)
+    cookie = agent.wait_request()
+    err, _, rep = agent.do("accept", [("cookie", cookie)])
+    check("accept reply names the consumer's keyring",
+          not err and rep[0].get("keyring") == ring, (err, rep))
+    check("... which is now in the claimant's process keyring",
+          ring in process_keyring())
+    agent.do("done", [("cookie", cookie), ("status", errno.EACCES)])
+    os.close(rep[0]["sockfd"])
+    c.result()
 
     # The pending limit: the third request of a limit of two is refused.
     old = open(LIMIT).read().strip()

@@ -19,6 +19,7 @@ import yaml
 NETLINK_GENERIC = 16
 SOL_NETLINK = 270
 NETLINK_ADD_MEMBERSHIP = 1
+NETLINK_BROADCAST_ERROR = 4
 NETLINK_EXT_ACK = 11
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 1, 4, 0x300
 NLMSG_ERROR, NLMSG_DONE = 2, 3
@@ -186,7 +187,10 @@ class Handshake:
         return family, groups
 
     def join(self, group):
-        """Joins a multicast group; raises PermissionError without the right."""
+        """Joins a multicast group; raises PermissionError without the right.
+        As the protocol asks of agents, an overrun of this socket is
+        reported to the kernel (ENOBUFS), not taken for "no agent"."""
+        self.sock.setsockopt(SOL_NETLINK, NETLINK_BROADCAST_ERROR, 1)
         self.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
                              self.groups[group])
 

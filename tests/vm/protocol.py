@@ -11,7 +11,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nlclient import Handshake  # noqa: E402
-from vmtest import Consumer, check, failures, listener  # noqa: E402
+from vmtest import Consumer, check, failures, listener, session  # noqa: E402
 
 SO_COOKIE = 57
 
@@ -20,13 +20,6 @@ def stats(nl):
     err, _, r = nl.do("stats")
     assert not err, err
     return r[0]["stats"]
-
-
-def session(cipher=51, key=16, iv=8, salt=4, seq=8, version=0x304, rx=True):
-    d = [("key", b"k" * key), ("iv", b"i" * iv), ("salt", b"s" * salt),
-         ("rec-seq", b"\0" * seq)]
-    s = [("tls-version", version), ("cipher", cipher), ("tx", d)]
-    return s + ([("rx", d)] if rx else [])
 
 
 def claimed(agent, lst, extra=""):

@@ -51,3 +51,11 @@ def listener():
     s.bind(("127.0.0.1", 0))
     s.listen(64)
     return s
+
+
+def session(cipher=51, key=16, iv=8, salt=4, seq=8, version=0x304, rx=True):
+    """A done's session attribute: right by default, wrong where asked."""
+    d = [("key", b"k" * key), ("iv", b"i" * iv), ("salt", b"s" * salt),
+         ("rec-seq", b"\0" * seq)]
+    s = [("tls-version", version), ("cipher", cipher), ("tx", d)]
+    return s + ([("rx", d)] if rx else [])

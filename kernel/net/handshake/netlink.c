@@ -9,10 +9,12 @@
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/jiffies.h>
+#include <linux/key.h>
 #include <linux/pid.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 #include <net/sock.h>
+#include <uapi/linux/keyctl.h>
 
 #include "handshake.h"
 #include "trace.h"
@@ -216,6 +218,43 @@ static void handshake_unclaim(struct handshake_net *hn,
 	spin_unlock_bh(&hn->lock);
 }
 
+/*
+ * The consumer's keyring, if it gave one, is linked into the claimant's
+ * process keyring so that the agent can read the keys it names.
+ */
+static int handshake_link_keyring(key_serial_t keyring)
+{
+	key_ref_t process, ring;
+	int err;
+
+	if (!keyring)
+		return 0;
+	process = lookup_user_key(KEY_SPEC_PROCESS_KEYRING, KEY_LOOKUP_CREATE,
+				  KEY_NEED_WRITE);
+	if (IS_ERR(process))
+		return PTR_ERR(process);
+	ring = lookup_user_key(keyring, 0, KEY_NEED_LINK);
+	if (IS_ERR(ring)) {
+		key_ref_put(process);
+		return PTR_ERR(ring);
+	}
+	err = key_link(key_ref_to_ptr(process), key_ref_to_ptr(ring));
+	key_ref_put(ring);
+	key_ref_put(process);
+	return err;
+}
+
+/* A claim that cannot be served fails the request, if still ours. */
+static void handshake_fail_claimed(struct handshake_net *hn,
+				   struct handshake_req *req, u32 portid,
+				   int status)
+{
+	spin_lock_bh(&hn->lock);
+	if (req->state == HANDSHAKE_REQ_CLAIMED && req->claimant_portid == portid)
+		handshake_req_fail_locked(hn, req, status, HANDSHAKE_EVENT_FAILED);
+	spin_unlock_bh(&hn->lock);
+}
+
 static int handshake_nl_accept_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct handshake_net *hn = handshake_pernet(genl_info_net(info));
@@ -258,6 +297,16 @@ static int handshake_nl_accept_doit(struct sk_buff *skb, struct genl_info *info)
 	refcount_inc(&req->ref);
 	spin_unlock_bh(&hn->lock);
 	put_pid(pid);
+
+	err = handshake_link_keyring(req->args.keyring);
+	if (err) {
+		GENL_SET_ERR_MSG(info, "cannot link the consumer's keyring into the claimant's process keyring");
+		handshake_fail_claimed(hn, req, info->snd_portid, err);
+		handshake_req_put(req);
+		nlmsg_free(msg);
+		put_unused_fd(fd);
+		return err;
+	}
 
 	err = -EMSGSIZE;
 	hdr = genlmsg_put_reply(msg, info, &handshake_genl_family, 0,

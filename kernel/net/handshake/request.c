@@ -323,7 +323,8 @@ int handshake_req_submit(const struct handshake_args *args, gfp_t gfp)
 	 * genl_has_listeners() above counts the listeners of every namespace;
 	 * only the multicast itself tells whether this one has an agent. A
 	 * request nobody here heard of, and nobody claimed since, is taken
-	 * back. Any other lost event is not fatal: agents resync from the GET
+	 * back. (Agents set NETLINK_BROADCAST_ERROR, so that an overrun of
+	 * theirs reads -ENOBUFS, not -ESRCH.) Any other lost event is not fatal: agents resync from the GET
 	 * dump, and the timer bounds the wait either way.
 	 */
 	if (handshake_notify_request(req, gfp) == -ESRCH &&

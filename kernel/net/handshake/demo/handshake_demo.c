@@ -7,7 +7,8 @@
  * /sys/kernel/debug/handshake_demo/connect:
  *
  *   host=ADDR port=N [peername=NAME] [auth=x509|psk|unauth] [psk=SERIAL]
- *   [timeout=MS] [cancel=MS] [dup=1] [async=1] [message=TEXT]
+ *   [timeout=MS] [cancel=MS] [dup=1] [keyring=SERIAL] [async=1 [release=1]]
+ *   [message=TEXT]
  *
  * ADDR is IPv4 or IPv6; auth defaults to x509, timeout (the handshake's
  * and each later read's limit) to 10000 ms, message to "hello". message=
@@ -18,10 +19,14 @@
  * tickets). It returns when all of that is over: the length written on
  * success, a negative errno otherwise. For the tests of the consumer API:
  * cancel=MS calls handshake_req_cancel() MS ms after the submit (or as
- * soon as the handshake ended, if that is sooner); dup=1 submits a second
- * request for the same socket right after the first; async=1 returns
+ * soon as the handshake ended, if that is sooner), twice: result cancel=
+ * says won, lost, or won-twice (a bug); dup=1 submits a second
+ * request for the same socket right after the first; keyring=SERIAL
+ * passes a keyring for the agent; async=1 returns
  * as soon as the request is queued (no message is exchanged; the result
- * file shows the handshake's outcome once its callback ran).
+ * file shows the handshake's outcome once its callback ran), and with it
+ * release=1 drops the consumer's own reference to the socket right after
+ * the submit, as a consumer closing its socket early would.
  *
  * Reading /sys/kernel/debug/handshake_demo/result then gives the last
  * connect's outcome as key=value lines: status (0 or -errno), cookie
@@ -192,6 +197,8 @@ struct demo_params {
 	int cancel_ms;		/* -1: no cancel */
 	bool dup;
 	bool async;
+	bool release;
+	key_serial_t keyring;
 	char *message;
 };
 
@@ -278,6 +285,10 @@ static int demo_parse(char *line, struct demo_params *p)
 			err = kstrtobool(val, &p->dup);
 		} else if (!strcmp(tok, "async")) {
 			err = kstrtobool(val, &p->async);
+		} else if (!strcmp(tok, "release")) {
+			err = kstrtobool(val, &p->release);
+		} else if (!strcmp(tok, "keyring")) {
+			err = kstrtos32(val, 0, &p->keyring);
 		} else {
 			err = -EINVAL;
 		}
@@ -311,6 +322,16 @@ static void demo_set_timeouts(struct socket *sock, unsigned int timeout_ms)
 {
 	sock->sk->sk_rcvtimeo = msecs_to_jiffies(timeout_ms);
 	sock->sk->sk_sndtimeo = msecs_to_jiffies(timeout_ms);
+}
+
+/* Cancels twice: only the first may win (mainline once let both win). */
+static const char *demo_cancel(struct socket *sock)
+{
+	bool won = handshake_req_cancel(sock);
+
+	if (handshake_req_cancel(sock))
+		return "won-twice";
+	return won ? "won" : "lost";
 }
 
 /* A connected TCP socket in the writer's namespace, with a file. */
@@ -351,6 +372,7 @@ static int demo_client(const struct demo_params *p, struct demo_result *res)
 	res->cookie = demo_cookie(sock);
 	demo_handshake_init(&hs, sock, HANDSHAKE_ROLE_CLIENT, p->auth,
 			    p->peername, p->psk, p->timeout_ms);
+	hs.args.keyring = p->keyring;
 	start = ktime_get();
 	err = handshake_req_submit(&hs.args, GFP_KERNEL);
 	if (!err && p->dup)
@@ -358,8 +380,8 @@ static int demo_client(const struct demo_params *p, struct demo_result *res)
 	if (!err && p->cancel_ms >= 0) {
 		/* The request may end first: then cancel must lose. */
 		wait_for_completion_timeout(&hs.done, msecs_to_jiffies(p->cancel_ms));
-		res->cancel = handshake_req_cancel(sock) ? "won" : "lost";
-		if (!strcmp(res->cancel, "won"))
+		res->cancel = demo_cancel(sock);
+		if (strcmp(res->cancel, "lost"))
 			err = -ECANCELED;
 	}
 	if (!err)
@@ -414,7 +436,8 @@ static void demo_async_free(struct demo_async *a)
 	lockdep_assert_held(&demo_async_lock);
 	list_del(&a->node);
 	demo_async_count--;
-	fput(a->file);
+	if (a->file)
+		fput(a->file);
 	kfree(a);
 	wake_up(&demo_async_wait);
 }
@@ -457,6 +480,7 @@ static int demo_client_async(const struct demo_params *p)
 	a->cookie = demo_cookie(sock);
 	demo_handshake_init(&a->hs, sock, HANDSHAKE_ROLE_CLIENT, p->auth,
 			    p->peername, p->psk, p->timeout_ms);
+	a->hs.args.keyring = p->keyring;
 	a->hs.args.done = demo_async_done;
 	a->hs.args.data = a;
 
@@ -466,11 +490,15 @@ static int demo_client_async(const struct demo_params *p)
 	demo_async_count++;
 	mutex_unlock(&demo_async_lock);
 	err = handshake_req_submit(&a->hs.args, GFP_KERNEL);
+	mutex_lock(&demo_async_lock);
 	if (err) {
-		mutex_lock(&demo_async_lock);
 		demo_async_free(a);
-		mutex_unlock(&demo_async_lock);
+	} else if (p->release) {
+		/* The request's own reference keeps the socket alive. */
+		fput(a->file);
+		a->file = NULL;
 	}
+	mutex_unlock(&demo_async_lock);
 	return err;
 }
 
