@@ -9,6 +9,7 @@
  * request it claimed at once.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -399,18 +400,29 @@ static int parse_event(struct nl_msg *msg, void *arg)
 static int on_event(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct hsnl *nl = userdata;
-	int r;
-
 	(void)s;
 	(void)fd;
 	(void)revents;
-	r = nl_recvmsgs_default(nl->ev);
-	/* libnl reports ENOBUFS (events dropped) as NLE_NOMEM. */
-	if (r == -NLE_NOMEM) {
+	bool lost = false;
+	int r;
+
+	/*
+	 * Drain the socket: the kernel reports an overrun (ENOBUFS) once,
+	 * then not again until the queue has been emptied. So empty it, and
+	 * only then list what is pending: every event lost before the drain
+	 * is in that list, every overrun after it is reported anew.
+	 */
+	do {
+		r = nl_recvmsgs_default(nl->ev);
+		/* libnl reports ENOBUFS (events dropped) as NLE_NOMEM. */
+		if (r == -NLE_NOMEM)
+			lost = true;
+		else if (r < 0 && r != -NLE_AGAIN)
+			log_debug("event socket: %s", nl_geterror(r));
+	} while (r >= 0 || r == -NLE_NOMEM);
+	if (lost) {
 		log_warn("request events were lost; resyncing from the kernel");
 		hsnl_resync(nl);
-	} else if (r < 0 && r != -NLE_AGAIN) {
-		log_debug("event socket: %s", nl_geterror(r));
 	}
 	return 0;
 }

@@ -46,6 +46,7 @@ struct handshake_net {
 	spinlock_t lock;		/* see "Locking" above */
 	DECLARE_HASHTABLE(table, 10);
 	struct list_head requests;	/* live requests, oldest first */
+	u64 next_seq;			/* numbers them in that order */
 	unsigned int pending;
 	bool exiting;
 	struct handshake_stats stats;
@@ -57,6 +58,7 @@ struct handshake_req {
 	refcount_t ref;
 	enum handshake_req_state state;
 	u64 cookie;
+	u64 seq;			/* where a GET dump resumes */
 	struct net *net;
 	struct file *file;
 	struct handshake_args args;

@@ -473,24 +473,27 @@ static int handshake_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * Requests end while a dump is under way: it resumes after the last
+ * request it gave (by submission number), not at an index that shifts.
+ */
 static int handshake_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct handshake_net *hn = handshake_pernet(sock_net(skb->sk));
+	u64 *last = (u64 *)&cb->args[0];
 	struct handshake_req *req;
-	long skip = cb->args[0], i = 0;
 
+	BUILD_BUG_ON(sizeof(cb->args[0]) < sizeof(u64));
 	spin_lock_bh(&hn->lock);
 	list_for_each_entry(req, &hn->requests, node) {
-		if (i++ < skip)
+		if (req->seq <= *last)
 			continue;
 		if (handshake_fill_get(skb, req, NETLINK_CB(cb->skb).portid,
-				       cb->nlh->nlmsg_seq, NLM_F_MULTI)) {
-			i--;
+				       cb->nlh->nlmsg_seq, NLM_F_MULTI))
 			break;
-		}
+		*last = req->seq;
 	}
 	spin_unlock_bh(&hn->lock);
-	cb->args[0] = i;
 	return skb->len;
 }
 

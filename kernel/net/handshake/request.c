@@ -307,6 +307,7 @@ int handshake_req_submit(const struct handshake_args *args, gfp_t gfp)
 		return err;
 	}
 	get_file(req->file);
+	req->seq = ++hn->next_seq;
 	hash_add(hn->table, &req->hnode, req->cookie);
 	list_add_tail(&req->node, &hn->requests);
 	hn->pending++;
