@@ -35,6 +35,10 @@
  * (how often the done callback ran) and dup_status (what the second
  * submit returned; 0 without dup=1).
  *
+ * /sys/kernel/debug/handshake_demo/counters counts, over every request of
+ * the module, the successful submits, the callbacks and the cancels that
+ * won: once all is over, submitted == callbacks + cancelled.
+ *
  * Server. Module parameter echo_port=N starts a TLS echo server on TCP
  * port N of the initial network namespace (all IPv4 addresses): each
  * connection gets a server-role x509 handshake (the agent's certificate)
@@ -73,12 +77,38 @@ struct demo_handshake {
 	atomic_t callbacks;		/* the API promises exactly one */
 };
 
+/*
+ * What the consumer API promises, counted over every request of this
+ * module: each successful submit ends in exactly one callback or one
+ * cancel that won, so submitted == callbacks + cancelled once all is over.
+ */
+static atomic_t demo_submitted, demo_callbacks, demo_cancelled;
+
+static int demo_submit(struct demo_handshake *hs)
+{
+	int err = handshake_req_submit(&hs->args, GFP_KERNEL);
+
+	if (!err)
+		atomic_inc(&demo_submitted);
+	return err;
+}
+
+static bool demo_try_cancel(struct socket *sock)
+{
+	bool won = handshake_req_cancel(sock);
+
+	if (won)
+		atomic_inc(&demo_cancelled);
+	return won;
+}
+
 static void demo_handshake_done(void *data, const struct handshake_result *result)
 {
 	struct demo_handshake *hs = data;
 
 	hs->result = *result;
 	atomic_inc(&hs->callbacks);
+	atomic_inc(&demo_callbacks);
 	/* Stays done: the client may wait for it more than once. */
 	complete_all(&hs->done);
 }
@@ -111,7 +141,7 @@ static void demo_handshake_init(struct demo_handshake *hs, struct socket *sock,
 static int demo_handshake_wait(struct demo_handshake *hs)
 {
 	if (wait_for_completion_killable(&hs->done)) {
-		if (handshake_req_cancel(hs->args.sock))
+		if (demo_try_cancel(hs->args.sock))
 			return -EINTR;
 		wait_for_completion(&hs->done);
 	}
@@ -327,9 +357,9 @@ static void demo_set_timeouts(struct socket *sock, unsigned int timeout_ms)
 /* Cancels twice: only the first may win (mainline once let both win). */
 static const char *demo_cancel(struct socket *sock)
 {
-	bool won = handshake_req_cancel(sock);
+	bool won = demo_try_cancel(sock);
 
-	if (handshake_req_cancel(sock))
+	if (demo_try_cancel(sock))
 		return "won-twice";
 	return won ? "won" : "lost";
 }
@@ -374,9 +404,9 @@ static int demo_client(const struct demo_params *p, struct demo_result *res)
 			    p->peername, p->psk, p->timeout_ms);
 	hs.args.keyring = p->keyring;
 	start = ktime_get();
-	err = handshake_req_submit(&hs.args, GFP_KERNEL);
+	err = demo_submit(&hs);
 	if (!err && p->dup)
-		res->dup_status = handshake_req_submit(&hs.args, GFP_KERNEL);
+		res->dup_status = demo_submit(&hs);
 	if (!err && p->cancel_ms >= 0) {
 		/* The request may end first: then cancel must lose. */
 		wait_for_completion_timeout(&hs.done, msecs_to_jiffies(p->cancel_ms));
@@ -489,7 +519,7 @@ static int demo_client_async(const struct demo_params *p)
 	list_add(&a->node, &demo_async_list);
 	demo_async_count++;
 	mutex_unlock(&demo_async_lock);
-	err = handshake_req_submit(&a->hs.args, GFP_KERNEL);
+	err = demo_submit(&a->hs);
 	mutex_lock(&demo_async_lock);
 	if (err) {
 		demo_async_free(a);
@@ -509,7 +539,7 @@ static void demo_async_stop(void)
 
 	mutex_lock(&demo_async_lock);
 	list_for_each_entry_safe(a, tmp, &demo_async_list, node)
-		if (handshake_req_cancel(a->hs.args.sock))
+		if (demo_try_cancel(a->hs.args.sock))
 			demo_async_free(a);
 	mutex_unlock(&demo_async_lock);
 	wait_event(demo_async_wait, !READ_ONCE(demo_async_count));
@@ -593,6 +623,15 @@ static int demo_result_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(demo_result);
 
+static int demo_counters_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "submitted=%d\ncallbacks=%d\ncancelled=%d\n",
+		   atomic_read(&demo_submitted), atomic_read(&demo_callbacks),
+		   atomic_read(&demo_cancelled));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(demo_counters);
+
 static const struct file_operations demo_connect_fops = {
 	.owner = THIS_MODULE,
 	.write = demo_connect_write,
@@ -643,7 +682,7 @@ static void echo_conn_work(struct work_struct *work)
 
 	demo_handshake_init(&conn->hs, conn->sock, HANDSHAKE_ROLE_SERVER,
 			    HANDSHAKE_AUTH_X509, NULL, 0, 0);
-	if (!handshake_req_submit(&conn->hs.args, GFP_KERNEL) &&
+	if (!demo_submit(&conn->hs) &&
 	    !demo_handshake_wait(&conn->hs))
 		echo_serve(conn->sock);
 
@@ -750,7 +789,7 @@ static void echo_stop(void)
 	echo_stopping = true;
 	list_for_each_entry(conn, &echo_conns, node) {
 		kernel_sock_shutdown(conn->sock, SHUT_RDWR);
-		if (handshake_req_cancel(conn->sock)) {
+		if (demo_try_cancel(conn->sock)) {
 			conn->hs.result.status = -ECANCELED;
 			complete_all(&conn->hs.done);
 		}
@@ -777,6 +816,7 @@ static int __init handshake_demo_init(void)
 	demo_dir = debugfs_create_dir("handshake_demo", NULL);
 	debugfs_create_file("connect", 0200, demo_dir, NULL, &demo_connect_fops);
 	debugfs_create_file("result", 0400, demo_dir, NULL, &demo_result_fops);
+	debugfs_create_file("counters", 0400, demo_dir, NULL, &demo_counters_fops);
 	return 0;
 }
 
