@@ -75,9 +75,10 @@ def real_handshakes(results, stop):
 def main():
     rng = random.Random(SEED)
     print("seed", SEED, "messages", COUNT)
+    log = open(os.environ.get("LOGDIR", "/tmp/log") + "/fuzz-agent.log", "a")
     agent = subprocess.Popen([os.environ["HANDSHAKED"], "-c",
                               os.environ.get("PKI", "/tmp/pki") + "/agent.conf"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             stdout=log, stderr=log)
     time.sleep(0.5)
     fuzzer = Handshake()
     fuzzer.sock.setblocking(False)
