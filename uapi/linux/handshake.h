@@ -274,7 +274,9 @@ enum {
  * operations - Commands.
  * @HANDSHAKE_CMD_REQUEST: Event on group "tls": a consumer submitted a
  *   handshake. A hint only: events can be lost (ENOBUFS), the get dump is the
- *   truth.
+ *   truth. If no socket of the namespace receives it, the submit fails with
+ *   ESRCH; so agents set NETLINK_BROADCAST_ERROR on the socket that joins the
+ *   group, which makes an overrun of theirs count as a listener.
  * @HANDSHAKE_CMD_ACCEPT: Claim a pending request for the calling netlink
  *   socket. The reply carries an fd for the consumer's socket, installed in
  *   the caller, and the parameters of the handshake. ENOENT if the request is
