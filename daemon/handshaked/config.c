@@ -3,6 +3,7 @@
  * Configuration file: INI, parsed by libinih. Every key is known; anything
  * else is an error, so a typo never silently turns into a default.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -100,6 +101,24 @@ static int set_string(char **dst, const char *value)
 	return 0;
 }
 
+/* A decimal number in [min, max], nothing else (no sign, no suffix). */
+static void set_uint(struct parser *p, const char *name, const char *value,
+		     unsigned int min, unsigned int max, unsigned int *dst)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (!isdigit((unsigned char)*value) || *end || errno || v < min || v > max) {
+		fprintf(p->err, "%s:%d: %s must be a number from %u to %u, not \"%s\"\n",
+			p->path, p->line, name, min, max, value);
+		p->errors++;
+		return;
+	}
+	*dst = v;
+}
+
 static int global_key(struct parser *p, const char *name, const char *value)
 {
 	static const struct { const char *n; int l; } levels[] = {
@@ -107,6 +126,15 @@ static int global_key(struct parser *p, const char *name, const char *value)
 		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
 	};
 
+	if (!strcmp(name, "workers")) {
+		set_uint(p, name, value, 1, CONFIG_MAX_WORKERS, &p->cfg->workers);
+		return 0;
+	}
+	if (!strcmp(name, "exit-idle-timeout")) {
+		/* A day at most: more is "never", which is 0. */
+		set_uint(p, name, value, 0, 86400, &p->cfg->exit_idle_sec);
+		return 0;
+	}
 	if (strcmp(name, "log-level"))
 		return -ENOENT;
 	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
@@ -229,6 +257,7 @@ void config_init(struct config *cfg)
 	cfg->log_level = LOG_INFO;
 	cfg->min_version = 0x304;
 	cfg->client_auth = CLIENT_AUTH_NONE;
+	cfg->workers = 1;
 }
 
 void config_free(struct config *cfg)

@@ -20,7 +20,11 @@ struct config {
 	char *client_cert, *client_key;
 	char *server_cert, *server_key;
 	enum client_auth client_auth;
+	unsigned int workers;		/* worker processes; 1: no fork */
+	unsigned int exit_idle_sec;	/* 0: never exit when idle */
 };
+
+#define CONFIG_MAX_WORKERS 64
 
 void config_init(struct config *cfg);
 void config_free(struct config *cfg);

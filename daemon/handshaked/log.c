@@ -17,6 +17,7 @@
 
 static int max_level = LOG_INFO;
 static bool journal;
+static const char *prefix = "";	/* "worker N: " in a worker process */
 
 static const char *const level_names[] = {
 	[LOG_EMERG] = "emerg", [LOG_ALERT] = "alert", [LOG_CRIT] = "crit",
@@ -35,6 +36,11 @@ void log_init(void)
 	    fstat(STDERR_FILENO, &st) == 0 &&
 	    st.st_dev == dev && st.st_ino == ino)
 		journal = true;
+}
+
+void log_set_prefix(const char *p)
+{
+	prefix = p;
 }
 
 void log_set_level(int level)
@@ -59,9 +65,9 @@ void log_msg(int prio, const char *fmt, ...)
 	va_end(ap);
 	/* One fprintf per line keeps concurrent writers from interleaving. */
 	if (journal)
-		fprintf(stderr, "<%d>%s\n", prio, buf);
+		fprintf(stderr, "<%d>%s%s\n", prio, prefix, buf);
 	else
-		fprintf(stderr, "%s: %s\n", level_names[prio & 7], buf);
+		fprintf(stderr, "%s: %s%s\n", level_names[prio & 7], prefix, buf);
 }
 
 const char *errno_name(int err)

@@ -7,6 +7,8 @@
 /* Levels are syslog priorities, so the journal prefix is the level itself. */
 void log_init(void);
 void log_set_level(int level);
+/* Put @prefix (kept, not copied) before every message: which worker says it. */
+void log_set_prefix(const char *prefix);
 int log_get_level(void);
 void log_msg(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

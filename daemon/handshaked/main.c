@@ -23,6 +23,7 @@
 #include "privs.h"
 #include "session.h"
 #include "tls.h"
+#include "workers.h"
 
 static void usage(FILE *f)
 {
@@ -42,10 +43,11 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
-struct reload_ctx {
+struct serve_ctx {
 	struct agent *agent;
-	const char *path;
-	bool explicit_path, verbose;
+	const struct opts *opts;
+	uint64_t idle_limit, idle_since;	/* usec */
+	unsigned long long idle_done;		/* a->done when last looked */
 };
 
 /*
@@ -53,35 +55,66 @@ struct reload_ctx {
  * flight keep the credentials they started with; a bad file changes
  * nothing.
  */
+bool agent_reload(struct agent *a, const struct opts *o)
+{
+	struct tls_creds *creds;
+	struct config cfg;
+	bool ok = false;
+	int r;
+
+	config_init(&cfg);
+	r = config_load(&cfg, o->path, stderr);
+	if (r == -EINVAL || (r == -ENOENT && o->explicit_path)) {
+		log_err("%s: not reloaded, keeping the old configuration", o->path);
+		goto out;
+	}
+	if (tls_creds_new(&cfg, &creds) < 0) {
+		log_err("cannot set up TLS from %s; keeping the old configuration", o->path);
+		goto out;
+	}
+	tls_creds_free(a->creds);
+	a->creds = creds;
+	log_set_level(o->verbose ? LOG_DEBUG : cfg.log_level);
+	log_info("reloaded %s", o->path);
+	ok = true;
+out:
+	config_free(&cfg);
+	return ok;
+}
+
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si,
 		     void *userdata)
 {
-	struct reload_ctx *rc = userdata;
-	struct tls_creds *creds;
-	struct config cfg;
-	int r;
+	struct serve_ctx *c = userdata;
 
 	(void)s;
 	(void)si;
 	sd_notify(0, "RELOADING=1");
-	config_init(&cfg);
-	r = config_load(&cfg, rc->path, stderr);
-	if (r == -EINVAL || (r == -ENOENT && rc->explicit_path)) {
-		log_err("%s: not reloaded, keeping the old configuration", rc->path);
-		goto out;
-	}
-	if (tls_creds_new(&cfg, &creds) < 0) {
-		log_err("cannot set up TLS from %s; keeping the old configuration", rc->path);
-		goto out;
-	}
-	tls_creds_free(rc->agent->creds);
-	rc->agent->creds = creds;
-	log_set_level(rc->verbose ? LOG_DEBUG : cfg.log_level);
-	log_info("reloaded %s", rc->path);
-out:
-	config_free(&cfg);
+	agent_reload(c->agent, c->opts);
 	sd_notify(0, "READY=1");
 	return 0;
+}
+
+/*
+ * exit-idle-timeout: look a few times per period whether anything is in
+ * flight or finished since the last look; exit once nothing was for the
+ * whole period. Polling the counts keeps the sessions' code unaware of it.
+ * A request that arrives as we exit stays pending in the kernel (or queued
+ * on socket activation's socket) for the next start to claim.
+ */
+static int on_idle_tick(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct serve_ctx *c = userdata;
+	struct agent *a = c->agent;
+
+	if (a->active || a->done != c->idle_done) {
+		c->idle_since = usec;
+		c->idle_done = a->done;
+	} else if (usec - c->idle_since >= c->idle_limit) {
+		log_info("idle for %llu s: exiting", (unsigned long long)c->idle_limit / 1000000);
+		return sd_event_exit(sd_event_source_get_event(s), 0);
+	}
+	return sd_event_source_set_time(s, usec + c->idle_limit / 4);
 }
 
 /* Socket activation (ListenNetlink=generic): adopt the passed socket. */
@@ -99,24 +132,92 @@ static int activation_fd(void)
 	return -1;
 }
 
+int serve(const struct opts *o, const struct config *cfg, struct agent *agent, int event_fd)
+{
+	struct serve_ctx ctx = { .agent = agent, .opts = o };
+	sd_event_source *idle = NULL;
+	int r, ret = EXIT_FAILURE;
+
+	/* A new loop, not the default: a worker must not inherit one. */
+	r = sd_event_new(&agent->event);
+	if (r >= 0)
+		r = sd_event_add_signal(agent->event, NULL, SIGTERM, on_signal, NULL);
+	if (r >= 0)
+		r = sd_event_add_signal(agent->event, NULL, SIGINT, on_signal, NULL);
+	if (r >= 0)
+		r = sd_event_add_signal(agent->event, NULL, SIGHUP, on_reload, &ctx);
+	/* WATCHDOG=1 on its own when WATCHDOG_USEC (WatchdogSec=) asks. */
+	if (r >= 0)
+		r = sd_event_set_watchdog(agent->event, true);
+	if (r > 0)
+		log_debug("watchdog enabled");
+	if (r >= 0 && cfg->exit_idle_sec) {
+		ctx.idle_limit = cfg->exit_idle_sec * 1000000ULL;
+		r = sd_event_now(agent->event, CLOCK_MONOTONIC, &ctx.idle_since);
+		if (r >= 0)
+			r = sd_event_add_time(agent->event, &idle, CLOCK_MONOTONIC,
+					      ctx.idle_since + ctx.idle_limit / 4, 0,
+					      on_idle_tick, &ctx);
+		if (r >= 0)
+			r = sd_event_source_set_enabled(idle, SD_EVENT_ON);
+	}
+	if (r < 0) {
+		log_err("event loop: %s", strerror(-r));
+		goto out;
+	}
+
+	r = hsnl_open(agent->event, event_fd, session_request, agent, &agent->nl);
+	if (r == -ENOENT) {
+		log_err("generic netlink family \"%s\" not found: the handshake module is not loaded",
+			HANDSHAKE_FAMILY_NAME);
+		goto out;
+	}
+	if (r < 0) {
+		log_err("netlink: %s", strerror(-r));
+		goto out;
+	}
+	/* Sockets open, credentials read: from here on CAP_NET_ADMIN is enough. */
+	if (privs_drop() < 0)
+		goto out;
+
+	/* Requests submitted before we joined the group got no event. */
+	hsnl_resync(agent->nl);
+
+	log_info("ready");
+	sd_notify(0, "READY=1");
+	sessions_status(agent);
+
+	r = sd_event_loop(agent->event);
+	sd_notify(0, "STOPPING=1");
+	if (r < 0)
+		log_err("event loop: %s", strerror(-r));
+	else
+		ret = EXIT_SUCCESS;
+out:
+	sessions_abandon(agent);
+	hsnl_close(agent->nl);
+	agent->nl = NULL;
+	sd_event_source_disable_unref(idle);
+	agent->event = sd_event_unref(agent->event);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
-	const char *path = CONFIG_DEFAULT_PATH;
+	struct opts o = { .path = CONFIG_DEFAULT_PATH };
 	struct agent agent = { 0 };
-	struct reload_ctx reload = { .agent = &agent };
 	struct config cfg;
-	bool explicit_path = false, verbose = false;
 	sigset_t mask;
 	int opt, r, ret = EXIT_FAILURE;
 
 	while ((opt = getopt(argc, argv, "c:vh")) != -1) {
 		switch (opt) {
 		case 'c':
-			path = optarg;
-			explicit_path = true;
+			o.path = optarg;
+			o.explicit_path = true;
 			break;
 		case 'v':
-			verbose = true;
+			o.verbose = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -133,16 +234,16 @@ int main(int argc, char **argv)
 
 	log_init();
 	config_init(&cfg);
-	r = config_load(&cfg, path, stderr);
-	if (r == -ENOENT && explicit_path) {
-		fprintf(stderr, "%s: %s\n", path, strerror(ENOENT));
+	r = config_load(&cfg, o.path, stderr);
+	if (r == -ENOENT && o.explicit_path) {
+		fprintf(stderr, "%s: %s\n", o.path, strerror(ENOENT));
 		return EXIT_FAILURE;
 	}
 	if (r == -EINVAL)
 		return EXIT_FAILURE;
-	log_set_level(verbose ? LOG_DEBUG : cfg.log_level);
+	log_set_level(o.verbose ? LOG_DEBUG : cfg.log_level);
 	if (r == -ENOENT)
-		log_debug("%s: not found, using defaults", path);
+		log_debug("%s: not found, using defaults", o.path);
 
 	/* Credentials are read once, before any request is claimed. */
 	r = tls_creds_new(&cfg, &agent.creds);
@@ -153,64 +254,20 @@ int main(int argc, char **argv)
 
 	/* Writes to a peer that went away must fail, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
+	/* The event loop takes these as signalfd events (SIGCHLD: workers). */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
-	r = sd_event_default(&agent.event);
-	if (r >= 0)
-		r = sd_event_add_signal(agent.event, NULL, SIGTERM, on_signal, NULL);
-	if (r >= 0)
-		r = sd_event_add_signal(agent.event, NULL, SIGINT, on_signal, NULL);
-	reload.path = path;
-	reload.explicit_path = explicit_path;
-	reload.verbose = verbose;
-	if (r >= 0)
-		r = sd_event_add_signal(agent.event, NULL, SIGHUP, on_reload, &reload);
-	/* WATCHDOG=1 on its own when WATCHDOG_USEC (WatchdogSec=) asks. */
-	if (r >= 0)
-		r = sd_event_set_watchdog(agent.event, true);
-	if (r < 0) {
-		log_err("event loop: %s", strerror(-r));
-		goto out;
-	}
-	if (r > 0)
-		log_debug("watchdog enabled");
-
-	r = hsnl_open(agent.event, activation_fd(), session_request, &agent, &agent.nl);
-	if (r == -ENOENT) {
-		log_err("generic netlink family \"%s\" not found: the handshake module is not loaded",
-			HANDSHAKE_FAMILY_NAME);
-		goto out;
-	}
-	if (r < 0) {
-		log_err("netlink: %s", strerror(-r));
-		goto out;
-	}
-	/* Sockets open, credentials read: from here on CAP_NET_ADMIN is enough. */
-	if (privs_drop() < 0)
-		goto out;
-
-	/* Requests submitted before we joined the group got no event. */
-	hsnl_resync(agent.nl);
-
-	log_info("ready");
-	sd_notify(0, "READY=1");
-	sessions_status(&agent);
-
-	r = sd_event_loop(agent.event);
-	sd_notify(0, "STOPPING=1");
-	if (r < 0)
-		log_err("event loop: %s", strerror(-r));
+	if (cfg.workers > 1)
+		ret = supervise(&o, &cfg, &agent, activation_fd());
 	else
-		ret = EXIT_SUCCESS;
+		ret = serve(&o, &cfg, &agent, activation_fd());
 out:
-	sessions_abandon(&agent);
-	hsnl_close(agent.nl);
 	tls_creds_free(agent.creds);
-	sd_event_unref(agent.event);
 	config_free(&cfg);
 	return ret;
 }

@@ -7,6 +7,11 @@
  * round trip to the kernel, no peer to wait for); it is the claimant, so
  * it lives as long as the agent: if it closes, the kernel fails every
  * request it claimed at once.
+ *
+ * The event socket is also in nlctrl's "notify" group: when handshake.ko
+ * is unloaded and loaded again, the family and its groups are registered
+ * anew (the id may change, the kernel dropped our membership), so we
+ * resolve them again, rejoin and list what is pending, without a restart.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -31,11 +36,14 @@
 
 struct hsnl {
 	struct nl_sock *cmd, *ev;
-	int family;
+	int family;			/* 0: not registered now */
 	sd_event_source *src;
+	bool rejoin;			/* the family came (back) */
 	hsnl_request_fn fn;
 	void *userdata;
 };
+
+static int join(struct hsnl *nl);
 
 /* One synchronous request/reply exchange on the command socket. */
 struct txn {
@@ -89,8 +97,10 @@ static int txn_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	(void)who;
 	t->err = e->error;
 	t->done = true;
+	/* ENOENT is a lost race for a claim (another agent or worker won). */
 	if (msg)
-		log_warn("kernel: %s (%s)", msg, errno_name(-e->error));
+		log_msg(e->error == -ENOENT ? LOG_DEBUG : LOG_WARNING, "kernel: %s (%s)",
+			msg, errno_name(-e->error));
 	return NL_STOP;
 }
 
@@ -232,6 +242,8 @@ int hsnl_accept(struct hsnl *nl, uint64_t cookie, struct hsnl_accept *acc)
 
 	memset(acc, 0, sizeof(*acc));
 	acc->fd = -1;
+	if (!nl->family)
+		return -ENOENT;
 	msg = new_msg(nl, 0, HANDSHAKE_CMD_ACCEPT);
 	if (!msg)
 		return -ENOMEM;
@@ -302,9 +314,13 @@ int hsnl_put_done(struct nl_msg *msg, uint64_t cookie, uint32_t status,
 int hsnl_done(struct hsnl *nl, uint64_t cookie, uint32_t status,
 	      const struct ktls_session *ks)
 {
-	struct nl_msg *msg = new_msg(nl, 0, HANDSHAKE_CMD_DONE);
+	struct nl_msg *msg;
 	int r;
 
+	/* The module went away: so did the request. */
+	if (!nl->family)
+		return -ENOENT;
+	msg = new_msg(nl, 0, HANDSHAKE_CMD_DONE);
 	if (!msg)
 		return -ENOMEM;
 	r = hsnl_put_done(msg, cookie, status, ks);
@@ -359,6 +375,8 @@ int hsnl_resync(struct hsnl *nl)
 	struct nl_msg *msg;
 	int r;
 
+	if (!nl->family)
+		return -ENOENT;
 	msg = new_msg(nl, NLM_F_DUMP, HANDSHAKE_CMD_GET);
 	if (!msg)
 		return -ENOMEM;
@@ -373,6 +391,32 @@ int hsnl_resync(struct hsnl *nl)
 	return r;
 }
 
+/* nlctrl: our family was unregistered (module unload) or registered. */
+static int parse_ctrl(struct hsnl *nl, struct genlmsghdr *g)
+{
+	struct nlattr *a;
+	bool ours = false;
+	int rem;
+
+	if (g->cmd != CTRL_CMD_NEWFAMILY && g->cmd != CTRL_CMD_DELFAMILY)
+		return NL_OK;
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem)
+		if (nla_type(a) == CTRL_ATTR_FAMILY_NAME && nla_len(a) > 0 &&
+		    !strncmp(nla_data(a), HANDSHAKE_FAMILY_NAME, nla_len(a)))
+			ours = true;
+	if (!ours)
+		return NL_OK;
+	if (g->cmd == CTRL_CMD_DELFAMILY) {
+		log_warn("generic netlink family \"%s\" is gone (module unloaded); waiting for it",
+			 HANDSHAKE_FAMILY_NAME);
+		nl->family = 0;
+		nl->rejoin = false;
+	} else {
+		nl->rejoin = true;	/* after the drain: it uses the command socket */
+	}
+	return NL_OK;
+}
+
 static int parse_event(struct nl_msg *msg, void *arg)
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
@@ -383,8 +427,9 @@ static int parse_event(struct nl_msg *msg, void *arg)
 	struct nlattr *a;
 	int rem;
 
-	/* An adopted socket may also carry nlctrl notifications. */
-	if (nlh->nlmsg_type != nl->family || g->cmd != HANDSHAKE_CMD_REQUEST)
+	if (nlh->nlmsg_type == GENL_ID_CTRL)
+		return parse_ctrl(nl, g);
+	if (!nl->family || nlh->nlmsg_type != nl->family || g->cmd != HANDSHAKE_CMD_REQUEST)
 		return NL_OK;
 	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem) {
 		if (nla_type(a) == HANDSHAKE_A_COOKIE && nla_len(a) >= 8)
@@ -420,7 +465,17 @@ static int on_event(sd_event_source *s, int fd, uint32_t revents, void *userdata
 		else if (r < 0 && r != -NLE_AGAIN)
 			log_debug("event socket: %s", nl_geterror(r));
 	} while (r >= 0 || r == -NLE_NOMEM);
-	if (lost) {
+	if (nl->rejoin) {
+		nl->rejoin = false;
+		if (join(nl) < 0)
+			return 0;
+		log_info("generic netlink family \"%s\" is back (id %d); rejoined",
+			 HANDSHAKE_FAMILY_NAME, nl->family);
+		/* What was submitted before we rejoined got no event to us. */
+		hsnl_resync(nl);
+		return 0;
+	}
+	if (lost && nl->family) {
 		log_warn("request events were lost; resyncing from the kernel");
 		hsnl_resync(nl);
 	}
@@ -446,7 +501,33 @@ static int resolve(struct hsnl *nl)
 	if (version != HANDSHAKE_FAMILY_VERSION) {
 		log_err("generic netlink family \"%s\" is version %u, not %d",
 			HANDSHAKE_FAMILY_NAME, version, HANDSHAKE_FAMILY_VERSION);
+		nl->family = 0;
 		return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+/* Resolve the family and its "tls" group, and join the group. */
+static int join(struct hsnl *nl)
+{
+	int grp, r;
+
+	r = resolve(nl);
+	if (r < 0)
+		return r;
+	grp = genl_ctrl_resolve_grp(nl->cmd, HANDSHAKE_FAMILY_NAME, HANDSHAKE_MCGRP_TLS);
+	if (grp < 0) {
+		log_err("family \"%s\" has no group \"%s\"", HANDSHAKE_FAMILY_NAME,
+			HANDSHAKE_MCGRP_TLS);
+		nl->family = 0;
+		return -ENOENT;
+	}
+	r = nl_socket_add_membership(nl->ev, grp);
+	if (r < 0) {
+		log_err("cannot join group \"%s\": %s (CAP_NET_ADMIN needed)",
+			HANDSHAKE_MCGRP_TLS, nl_geterror(r));
+		nl->family = 0;
+		return -EPERM;
 	}
 	return 0;
 }
@@ -455,7 +536,7 @@ int hsnl_open(sd_event *e, int event_fd, hsnl_request_fn fn, void *userdata,
 	      struct hsnl **out)
 {
 	struct hsnl *nl;
-	int one = 1, grp, r;
+	int one = 1, r;
 
 	nl = calloc(1, sizeof(*nl));
 	if (!nl)
@@ -475,17 +556,6 @@ int hsnl_open(sd_event *e, int event_fd, hsnl_request_fn fn, void *userdata,
 	/* Ask for the kernel's reason on errors, without our message echoed. */
 	setsockopt(nl_socket_get_fd(nl->cmd), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(nl->cmd), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-
-	r = resolve(nl);
-	if (r < 0)
-		goto fail;
-	grp = genl_ctrl_resolve_grp(nl->cmd, HANDSHAKE_FAMILY_NAME, HANDSHAKE_MCGRP_TLS);
-	if (grp < 0) {
-		log_err("family \"%s\" has no group \"%s\"", HANDSHAKE_FAMILY_NAME,
-			HANDSHAKE_MCGRP_TLS);
-		r = -ENOENT;
-		goto fail;
-	}
 
 	if (event_fd >= 0)
 		r = nl_socket_set_fd(nl->ev, NETLINK_GENERIC, event_fd);
@@ -512,13 +582,18 @@ int hsnl_open(sd_event *e, int event_fd, hsnl_request_fn fn, void *userdata,
 		r = -EIO;
 		goto fail;
 	}
-	r = nl_socket_add_membership(nl->ev, grp);
-	if (r < 0) {
-		log_err("cannot join group \"%s\": %s (CAP_NET_ADMIN needed)",
-			HANDSHAKE_MCGRP_TLS, nl_geterror(r));
-		r = -EPERM;
+	/*
+	 * nlctrl's notifications tell of a module reload. The passed socket
+	 * of socket activation is in this group already (GENL_ID_CTRL is
+	 * also nlctrl's fixed group id); joining twice does no harm.
+	 */
+	r = nl_socket_add_membership(nl->ev, GENL_ID_CTRL);
+	if (r < 0)
+		log_warn("cannot join nlctrl's notify group: %s; a module reload needs a restart",
+			 nl_geterror(r));
+	r = join(nl);
+	if (r < 0)
 		goto fail;
-	}
 	nl_socket_set_nonblocking(nl->ev);
 	r = sd_event_add_io(e, &nl->src, nl_socket_get_fd(nl->ev), EPOLLIN,
 			    on_event, nl);

@@ -79,13 +79,24 @@ int main(void)
 	CHECK(parse(&cfg, "") == 0);
 	CHECK(cfg.log_level == LOG_INFO && cfg.min_version == 0x304);
 	CHECK(!cfg.ca_file && !cfg.priority && cfg.client_auth == CLIENT_AUTH_NONE);
+	CHECK(cfg.workers == 1 && cfg.exit_idle_sec == 0);
 	config_free(&cfg);
 
 	CHECK(parse(&cfg, "[tls]\nmin-version = 1.3\n[server]\nclient-auth = optional\n") == 0);
 	CHECK(cfg.min_version == 0x304 && cfg.client_auth == CLIENT_AUTH_OPTIONAL);
 	config_free(&cfg);
 
+	CHECK(parse(&cfg, "[global]\nworkers = 4\nexit-idle-timeout = 30\n") == 0);
+	CHECK(cfg.workers == 4 && cfg.exit_idle_sec == 30);
+	config_free(&cfg);
+
 	/* Errors, each with its line. */
+	CHECK(parse(&cfg, "[global]\nworkers = 0\n") == -EINVAL);
+	CHECK(has_error(2, "workers must be a number from 1 to 64, not \"0\""));
+	CHECK(parse(&cfg, "[global]\nexit-idle-timeout = 5s\n") == -EINVAL);
+	CHECK(has_error(2, "exit-idle-timeout must be a number"));
+	CHECK(parse(&cfg, "[global]\nworkers = -1\n") == -EINVAL);
+
 	CHECK(parse(&cfg, "[global]\n\nlog-level = loud\n") == -EINVAL);
 	CHECK(has_error(3, "log-level must be"));
 	config_free(&cfg);
