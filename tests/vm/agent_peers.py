@@ -12,7 +12,7 @@
       A misbehaving TCP server on 127.0.0.1:PORT for N (default 1)
       connections. MODE: stall (accept, never answer), garbage (random
       bytes, then silence), truncated (a TLS record header announcing
-      16 KB, 10 bytes of it, then close), slow (one byte a second of a
+      16 KB, 10 bytes of it after the ClientHello, then close), slow (one byte a second of a
       plausible ServerHello), alert-unknown-psk (read the ClientHello,
       answer with a fatal unknown_psk_identity alert, as an OpenSSL-based
       TLS 1.2 server whose PSK callback finds nothing does).
@@ -151,6 +151,7 @@ def serve(argv):
             rnd = bytes((i * 73 + 41) % 256 for i in range(4096))
             c.sendall(rnd)
         elif mode == "truncated":
+            c.recv(65536)  # the ClientHello: the handshake is under way
             c.sendall(b"\x16\x03\x03\x40\x00" + b"\x02" + b"\x00" * 9)
             c.close()
         elif mode == "alert-unknown-psk":

@@ -180,8 +180,9 @@ static int handshake_args_check(const struct handshake_args *args)
 		return -EINVAL;
 	if (sock->type != SOCK_STREAM || sock->sk->sk_protocol != IPPROTO_TCP)
 		return -EINVAL;
+	/* kTLS takes only ESTABLISHED sockets; a peer that closed says so. */
 	if (sock->sk->sk_state != TCP_ESTABLISHED)
-		return -EINVAL;
+		return -ENOTCONN;
 	if (args->role != HANDSHAKE_ROLE_CLIENT &&
 	    args->role != HANDSHAKE_ROLE_SERVER)
 		return -EINVAL;
@@ -268,7 +269,8 @@ static bool handshake_req_withdraw(struct handshake_net *hn,
  *
  * Return: 0 if the request is queued (@args->done will run exactly once,
  * unless handshake_req_cancel() wins); -EINVAL for bad arguments or a socket
- * that is not a connected TCP socket with a file; -EBUSY if a request
+ * that is not a TCP socket with a file; -ENOTCONN if it is not ESTABLISHED
+ * (not connected, or the peer has closed already); -EBUSY if a request
  * exists for this socket; -EAGAIN if the namespace's pending limit is
  * reached; -ESRCH if no agent listens in the socket's network namespace;
  * -ENOMEM; -ENETDOWN if the socket's
