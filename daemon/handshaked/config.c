@@ -151,6 +151,8 @@ static int tls_key(struct parser *p, const char *name, const char *value)
 {
 	if (!strcmp(name, "ca-file"))
 		return set_string(&p->cfg->ca_file, value);
+	if (!strcmp(name, "crl-file"))
+		return set_string(&p->cfg->crl_file, value);
 	if (!strcmp(name, "min-version")) {
 		if (!strcmp(value, "1.2"))
 			p->cfg->min_version = 0x303;
@@ -263,6 +265,7 @@ void config_init(struct config *cfg)
 void config_free(struct config *cfg)
 {
 	free(cfg->ca_file);
+	free(cfg->crl_file);
 	free(cfg->priority);
 	free(cfg->client_cert);
 	free(cfg->client_key);

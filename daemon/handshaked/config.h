@@ -15,6 +15,7 @@ enum client_auth {
 struct config {
 	int log_level;			/* syslog priority */
 	char *ca_file;			/* NULL: system trust */
+	char *crl_file;			/* NULL: no revocation list */
 	unsigned int min_version;	/* 0x303 or 0x304 */
 	char *priority;			/* NULL: built-in */
 	char *client_cert, *client_key;

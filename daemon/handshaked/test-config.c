@@ -54,6 +54,7 @@ int main(void)
 		"log-level = debug\n"
 		"[tls]\n"
 		"ca-file = /etc/ssl/ca.pem\n"
+		"crl-file = /etc/ssl/crl.pem\n"
 		"min-version = 1.2\n"
 		"priority = NORMAL:-VERS-TLS1.0\n"
 		"[client]\n"
@@ -65,6 +66,7 @@ int main(void)
 		"client-auth = required\n") == 0);
 	CHECK(cfg.log_level == LOG_DEBUG);
 	CHECK(cfg.ca_file && !strcmp(cfg.ca_file, "/etc/ssl/ca.pem"));
+	CHECK(cfg.crl_file && !strcmp(cfg.crl_file, "/etc/ssl/crl.pem"));
 	CHECK(cfg.min_version == 0x303);
 	CHECK(cfg.priority && !strcmp(cfg.priority, "NORMAL:-VERS-TLS1.0"));
 	CHECK(cfg.client_cert && !strcmp(cfg.client_cert, "/c.pem"));

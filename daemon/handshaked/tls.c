@@ -278,11 +278,29 @@ int tls_creds_new(const struct config *cfg, struct tls_creds **out)
 	/* Both roles verify against the same trust: the CA file or the system. */
 	n1 = set_trust(c->client_x509, cfg->ca_file);
 	n2 = set_trust(c->server_x509, cfg->ca_file);
+	if (n1 > 0 && n2 > 0 && cfg->crl_file) {
+		/* Revocations count as part of the trust: loaded once, with it. */
+		r = gnutls_certificate_set_x509_crl_file(c->client_x509, cfg->crl_file,
+							 GNUTLS_X509_FMT_PEM);
+		if (r >= 0)
+			r = gnutls_certificate_set_x509_crl_file(c->server_x509,
+								 cfg->crl_file,
+								 GNUTLS_X509_FMT_PEM);
+		if (r < 0) {
+			if (asprintf(&c->trust_err, "%s: %s", cfg->crl_file,
+				     gnutls_strerror(r)) < 0)
+				c->trust_err = NULL;
+			n1 = r;
+		} else {
+			log_debug("revocations: %d CRLs from %s", r, cfg->crl_file);
+		}
+	}
 	if (n1 <= 0 || n2 <= 0) {
 		const char *why = n1 < 0 ? gnutls_strerror(n1) :
 				  n2 < 0 ? gnutls_strerror(n2) : "no certificates";
 
-		if (asprintf(&c->trust_err, "%s: %s",
+		if (!c->trust_err &&
+		    asprintf(&c->trust_err, "%s: %s",
 			     cfg->ca_file ? cfg->ca_file : "system trust", why) < 0)
 			c->trust_err = NULL;
 		log_warn("trust store unusable (%s): x509 verification will fail with EIO",
