@@ -572,8 +572,13 @@ static int hs_setup_x509(struct tls_hs *hs, struct tls_creds *c)
 {
 	const struct tls_params *p = hs->params;
 	bool server = p->role == HANDSHAKE_ROLE_SERVER;
-	bool verify = p->auth == HANDSHAKE_AUTH_X509 &&
-		      (!server || c->client_auth != CLIENT_AUTH_NONE);
+	/*
+	 * A client always verifies the server: "unauth" only means that it
+	 * does not authenticate itself. A server verifies clients on x509
+	 * requests, as client-auth says.
+	 */
+	bool verify = !server || (p->auth == HANDSHAKE_AUTH_X509 &&
+				  c->client_auth != CLIENT_AUTH_NONE);
 	int r;
 
 	if (p->cert_pem && p->key_pem) {
@@ -621,13 +626,8 @@ static int hs_setup_x509(struct tls_hs *hs, struct tls_creds *c)
 	if (p->peername && *p->peername && !is_ip_literal(p->peername))
 		gnutls_server_name_set(hs->session, GNUTLS_NAME_DNS, p->peername,
 				       strlen(p->peername));
-	/*
-	 * "unauth" means exactly that: the server's certificate is not
-	 * checked at all (the consumer asked for encryption only).
-	 */
-	if (verify)
-		gnutls_session_set_verify_cert(hs->session,
-			p->peername && *p->peername ? p->peername : NULL, 0);
+	gnutls_session_set_verify_cert(hs->session,
+		p->peername && *p->peername ? p->peername : NULL, 0);
 	return 0;
 }
 

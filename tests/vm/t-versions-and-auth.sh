@@ -1,4 +1,4 @@
-# TLS 1.2 when configured, unauth (no verification) and PSK from a kernel
+# TLS 1.2 when configured, unauth (no client certificate) and PSK from a kernel
 # key: each installs kTLS and carries a line both ways.
 . tests/vm/lib.sh
 pki_make
@@ -17,12 +17,17 @@ demo_connect "host=127.0.0.1 port=4481 peername=localhost message=chacha12" ||
 expect_eq "TLS 1.2 ChaCha20 cipher" "$(demo_result cipher)" CHACHA20-POLY1305
 expect_eq "TLS 1.2 ChaCha20 reply" "$(demo_result reply)" 21ahcahc
 
-# unauth: a server nobody trusts is fine, the session is still encrypted.
+# unauth: the client presents no certificate but still verifies the
+# server: one nobody trusts is refused, a trusted one works.
 openssl s_server -accept 127.0.0.1:4482 -cert "$PKI/rogue.pem" -key "$PKI/rogue.key" \
 	-rev -quiet -naccept 1 -tls1_3 > "$LOGDIR/rogue.log" 2>&1 < /dev/null &
 SERVER_PIDS="$SERVER_PIDS $!"
 wait_for 10 port_listening 4482 || fail "rogue server did not start"
-demo_connect "host=127.0.0.1 port=4482 auth=unauth message=anyone" ||
+demo_connect "host=127.0.0.1 port=4482 auth=unauth message=anyone" &&
+	fail "unauth accepted a server nobody trusts"
+expect_eq "unauth, untrusted server" "$(demo_result status)" -13
+s_server 4484 -tls1_3
+demo_connect "host=127.0.0.1 port=4484 peername=localhost auth=unauth message=anyone" ||
 	fail "unauth: status $(demo_result status)"
 expect_eq "unauth reply" "$(demo_result reply)" enoyna
 

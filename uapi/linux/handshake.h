@@ -33,8 +33,9 @@ enum handshake_role {
 
 /**
  * enum handshake_auth - How the peers authenticate.
- * @HANDSHAKE_AUTH_UNAUTH: Encryption only; the peer's certificate is not
- *   verified.
+ * @HANDSHAKE_AUTH_UNAUTH: This side does not authenticate itself. A client
+ *   still verifies the server's certificate (and its name, given a peername);
+ *   a server asks for no client certificate.
  * @HANDSHAKE_AUTH_PSK: Pre-shared keys; the identities are key serials in
  *   peer-identity.
  * @HANDSHAKE_AUTH_X509: X.509 certificates; local credentials in the x509
