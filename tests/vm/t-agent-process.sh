@@ -85,20 +85,8 @@ notified "STOPPING=1" || fail "no STOPPING=1"
 # Socket activation as handshaked.socket does it (ListenNetlink=generic
 # 32768): the agent adopts the passed socket, joins "tls" on it, drops its
 # capabilities the same way and serves.
-cat > /tmp/activate <<PY
-#!/usr/bin/python3
-import os, socket, sys
-s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)  # NETLINK_GENERIC
-s.bind((0, 32768))
-if s.fileno() != 3:
-    os.dup2(s.fileno(), 3)
-os.set_inheritable(3, True)
-os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()))
-os.execv("$HANDSHAKED", ["handshaked"] + sys.argv[1:])
-PY
-chmod +x /tmp/activate
 agent_conf /tmp/activated.conf
-HANDSHAKED=/tmp/activate agent_start /tmp/activated.conf
+HANDSHAKED_REAL=$HANDSHAKED HANDSHAKED=tests/vm/activate.py agent_start /tmp/activated.conf
 grep -q "using the passed netlink socket" "$LOGDIR/agent.log" ||
 	{ cat "$LOGDIR/agent.log" >&2; fail "the passed socket was not adopted"; }
 [ "$(readlink /proc/$AGENT_PID/exe)" = "$(readlink -f "$HANDSHAKED")" ] ||

@@ -24,18 +24,6 @@ agent_conf "$conf"
 printf '[global]\nworkers = 2\n' >> "$conf"
 # Started as socket activation starts it (as in t-agent-process.sh), with a
 # stand-in for the service manager's notify socket.
-cat > /tmp/activate <<PY
-#!/usr/bin/python3
-import os, socket, sys
-s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)  # NETLINK_GENERIC
-s.bind((0, 32768))
-if s.fileno() != 3:
-    os.dup2(s.fileno(), 3)
-os.set_inheritable(3, True)
-os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()))
-os.execv("$HANDSHAKED", ["handshaked"] + sys.argv[1:])
-PY
-chmod +x /tmp/activate
 # The service manager's notify socket, stood in for: a line per datagram.
 notify=/tmp/notify.sock
 rm -f "$notify"
@@ -48,7 +36,7 @@ while True:
 ' "$notify" > "$LOGDIR/notify.log" 2>&1 &
 SERVER_PIDS="$SERVER_PIDS $!"
 wait_for 10 test -S "$notify" || fail "notify listener did not start"
-NOTIFY_SOCKET=$notify /tmp/activate -c "$conf" -v > "$log" 2>&1 &
+NOTIFY_SOCKET=$notify python3 tests/vm/activate.py -c "$conf" -v > "$log" 2>&1 &
 AGENT_PID=$!
 wait_for 20 grep -q "ready: 2 workers" "$log" ||
 	{ cat "$log" >&2; fail "the workers did not become ready"; }
