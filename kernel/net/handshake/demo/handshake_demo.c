@@ -8,7 +8,7 @@
  *
  *   host=ADDR port=N [peername=NAME] [auth=x509|psk|unauth] [psk=SERIAL]
  *   [timeout=MS] [cancel=MS] [dup=1] [keyring=SERIAL] [async=1 [release=1]]
- *   [message=TEXT]
+ *   [count=N [concurrency=C]] [message=TEXT]
  *
  * ADDR is IPv4 or IPv6; auth defaults to x509, timeout (the handshake's
  * and each later read's limit) to 10000 ms, message to "hello". message=
@@ -28,12 +28,25 @@
  * release=1 drops the consumer's own reference to the socket right after
  * the submit, as a consumer closing its socket early would.
  *
+ * For the benchmarks, count=N runs a batch of N handshakes, C at a time
+ * (concurrency, default 1, at most 512): each connects, runs the
+ * handshake, sends close_notify and closes; no message is exchanged. A
+ * handshake's latency runs from the start of its TCP connect to its
+ * callback. With async=1, count=N instead submits N requests one after
+ * the other and returns; the latencies are then those of the
+ * handshake_req_submit() calls alone.
+ *
  * Reading /sys/kernel/debug/handshake_demo/result then gives the last
  * connect's outcome as key=value lines: status (0 or -errno), cookie
  * (the socket's SO_COOKIE), version, cipher, sent, reply, elapsed_us
  * (submit to handshake callback), cancel (none, won or lost), callbacks
  * (how often the done callback ran) and dup_status (what the second
- * submit returned; 0 without dup=1).
+ * submit returned; 0 without dup=1). After a batch (count=N) status is 0
+ * if every handshake succeeded, else the first error, and count, ok,
+ * failed, p50_us, p99_us (latency percentiles, to the nanosecond) and
+ * total_us (the whole batch) say how it went;
+ * /sys/kernel/debug/handshake_demo/latencies lists the batch's latencies
+ * (ns), one per line, failed handshakes left out.
  *
  * /sys/kernel/debug/handshake_demo/counters counts, over every request of
  * the module, the successful submits, the callbacks and the cancels that
@@ -56,6 +69,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sock_diag.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <net/handshake.h>
 #include <net/net_namespace.h>
@@ -64,6 +78,7 @@
 
 #define DEMO_LINE_MAX		1024
 #define DEMO_DEFAULT_TIMEOUT_MS	10000
+#define DEMO_BATCH_MAX		1000000
 
 static int echo_port;
 module_param(echo_port, int, 0444);
@@ -229,6 +244,8 @@ struct demo_params {
 	bool async;
 	bool release;
 	key_serial_t keyring;
+	unsigned int count;		/* 0: one connect, not a batch */
+	unsigned int concurrency;
 	char *message;
 };
 
@@ -241,12 +258,18 @@ struct demo_result {
 	u16 version;
 	u16 cipher;
 	s64 elapsed_us;
+	/* A batch's outcome. */
+	unsigned int count, ok, failed;
+	u64 p50_ns, p99_ns, total_ns;
 	char sent[DEMO_LINE_MAX];
 	char reply[DEMO_LINE_MAX];
 };
 
 static DEFINE_MUTEX(demo_result_lock);
 static struct demo_result demo_last = { .status = -ENODATA };
+/* The last batch's latencies (ns) of the handshakes that succeeded. */
+static u64 *demo_latencies;
+static unsigned int demo_num_latencies;
 
 static int demo_parse_addr(const char *host, struct sockaddr_storage *ss)
 {
@@ -273,6 +296,7 @@ static int demo_parse(char *line, struct demo_params *p)
 	p->auth = HANDSHAKE_AUTH_X509;
 	p->timeout_ms = DEMO_DEFAULT_TIMEOUT_MS;
 	p->cancel_ms = -1;
+	p->concurrency = 1;
 	p->message = "hello";
 	line = strim(line);
 	while (!err && (tok = strsep(&line, " \t"))) {
@@ -319,6 +343,10 @@ static int demo_parse(char *line, struct demo_params *p)
 			err = kstrtobool(val, &p->release);
 		} else if (!strcmp(tok, "keyring")) {
 			err = kstrtos32(val, 0, &p->keyring);
+		} else if (!strcmp(tok, "count")) {
+			err = kstrtouint(val, 10, &p->count);
+		} else if (!strcmp(tok, "concurrency")) {
+			err = kstrtouint(val, 10, &p->concurrency);
 		} else {
 			err = -EINVAL;
 		}
@@ -328,6 +356,12 @@ static int demo_parse(char *line, struct demo_params *p)
 	if (!host || !port || port > 65535 || !p->timeout_ms)
 		return -EINVAL;
 	if (p->auth == HANDSHAKE_AUTH_PSK && !p->psk)
+		return -EINVAL;
+	if (p->count > DEMO_BATCH_MAX || !p->concurrency ||
+	    p->concurrency > WQ_MAX_ACTIVE)
+		return -EINVAL;
+	/* A batch only measures handshakes. */
+	if (p->count && (p->dup || p->cancel_ms >= 0 || p->release))
 		return -EINVAL;
 	if (strlen(p->message) + 2 > DEMO_LINE_MAX)
 		return -EINVAL;
@@ -454,6 +488,7 @@ struct demo_async {
 	struct demo_handshake hs;
 	struct file *file;
 	u64 cookie;
+	bool in_batch;		/* a batch's callbacks leave the result alone */
 };
 
 static LIST_HEAD(demo_async_list);
@@ -476,25 +511,29 @@ static void demo_async_done(void *data, const struct handshake_result *result)
 {
 	struct demo_async *a = data;
 
-	mutex_lock(&demo_result_lock);
-	memset(&demo_last, 0, sizeof(demo_last));
-	demo_last.status = result->status;
-	demo_last.cookie = a->cookie;
-	demo_last.version = result->tls_version;
-	demo_last.cipher = result->cipher;
-	demo_last.cancel = "none";
-	demo_last.callbacks = 1;
-	mutex_unlock(&demo_result_lock);
+	if (!a->in_batch) {
+		mutex_lock(&demo_result_lock);
+		memset(&demo_last, 0, sizeof(demo_last));
+		demo_last.status = result->status;
+		demo_last.cookie = a->cookie;
+		demo_last.version = result->tls_version;
+		demo_last.cipher = result->cipher;
+		demo_last.cancel = "none";
+		demo_last.callbacks = 1;
+		mutex_unlock(&demo_result_lock);
+	}
 
 	mutex_lock(&demo_async_lock);
 	demo_async_free(a);
 	mutex_unlock(&demo_async_lock);
 }
 
-static int demo_client_async(const struct demo_params *p)
+/* Submits one request; *submit_ns says how long the submit call took. */
+static int demo_client_async(const struct demo_params *p, u64 *submit_ns)
 {
 	struct demo_async *a;
 	struct socket *sock;
+	ktime_t start;
 	int err;
 
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
@@ -513,13 +552,16 @@ static int demo_client_async(const struct demo_params *p)
 	a->hs.args.keyring = p->keyring;
 	a->hs.args.done = demo_async_done;
 	a->hs.args.data = a;
+	a->in_batch = p->count > 0;
 
 	/* Listed first: the callback may run before submit returns. */
 	mutex_lock(&demo_async_lock);
 	list_add(&a->node, &demo_async_list);
 	demo_async_count++;
 	mutex_unlock(&demo_async_lock);
+	start = ktime_get();
 	err = demo_submit(&a->hs);
+	*submit_ns = ktime_to_ns(ktime_sub(ktime_get(), start));
 	mutex_lock(&demo_async_lock);
 	if (err) {
 		demo_async_free(a);
@@ -529,6 +571,161 @@ static int demo_client_async(const struct demo_params *p)
 		a->file = NULL;
 	}
 	mutex_unlock(&demo_async_lock);
+	return err;
+}
+
+/*
+ * count=N: a batch of handshakes for the benchmarks. C work items each take
+ * the next handshake of the batch until all N are taken.
+ */
+struct demo_batch {
+	const struct demo_params *p;
+	atomic_t next, ok, failed, first_err;
+	u64 *lat_ns;			/* per handshake; 0: it failed */
+	u16 version, cipher;		/* of a handshake that succeeded */
+};
+
+struct demo_batch_worker {
+	struct work_struct work;
+	struct demo_batch *batch;
+};
+
+static int demo_batch_one(struct demo_batch *b, u64 *lat_ns)
+{
+	const struct demo_params *p = b->p;
+	struct demo_handshake hs;
+	struct file *file;
+	ktime_t start = ktime_get();
+	int err;
+
+	file = demo_connect_socket(p);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	demo_handshake_init(&hs, file->private_data, HANDSHAKE_ROLE_CLIENT,
+			    p->auth, p->peername, p->psk, p->timeout_ms);
+	hs.args.keyring = p->keyring;
+	err = demo_submit(&hs);
+	if (!err)
+		err = demo_handshake_wait(&hs);
+	if (!err) {
+		*lat_ns = ktime_to_ns(ktime_sub(ktime_get(), start)) ?: 1;
+		WRITE_ONCE(b->version, hs.result.tls_version);
+		WRITE_ONCE(b->cipher, hs.result.cipher);
+		handshake_send_close_notify(file->private_data);
+	}
+	fput(file);
+	return err;
+}
+
+static void demo_batch_work(struct work_struct *work)
+{
+	struct demo_batch_worker *w = container_of(work, struct demo_batch_worker, work);
+	struct demo_batch *b = w->batch;
+	unsigned int i;
+	int err;
+
+	while ((i = atomic_inc_return(&b->next) - 1) < b->p->count) {
+		err = demo_batch_one(b, &b->lat_ns[i]);
+		if (err) {
+			atomic_inc(&b->failed);
+			atomic_cmpxchg(&b->first_err, 0, err);
+		} else {
+			atomic_inc(&b->ok);
+		}
+	}
+}
+
+static int demo_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Fills the result's percentiles (nearest rank) in from the latencies of
+ * the handshakes that succeeded, and keeps the array for the latencies
+ * file.
+ */
+static void demo_batch_publish(struct demo_result *res, u64 *lat_ns,
+			       unsigned int count)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < count; i++)
+		if (lat_ns[i])
+			lat_ns[n++] = lat_ns[i];
+	sort(lat_ns, n, sizeof(*lat_ns), demo_cmp_u64, NULL);
+	if (n) {
+		res->p50_ns = lat_ns[DIV_ROUND_UP(n * 50, 100) - 1];
+		res->p99_ns = lat_ns[DIV_ROUND_UP(n * 99, 100) - 1];
+	}
+	mutex_lock(&demo_result_lock);
+	kvfree(demo_latencies);
+	demo_latencies = lat_ns;
+	demo_num_latencies = n;
+	mutex_unlock(&demo_result_lock);
+}
+
+static int demo_batch(const struct demo_params *p, struct demo_result *res)
+{
+	struct demo_batch b = { .p = p };
+	struct demo_batch_worker *workers;
+	struct workqueue_struct *wq;
+	unsigned int i;
+	ktime_t start;
+	int err = -ENOMEM;
+
+	b.lat_ns = kvcalloc(p->count, sizeof(*b.lat_ns), GFP_KERNEL);
+	workers = kcalloc(p->concurrency, sizeof(*workers), GFP_KERNEL);
+	/* Unbound: every work item may sleep in its handshake at once. */
+	wq = alloc_workqueue("handshake_demo_batch", WQ_UNBOUND, p->concurrency);
+	if (!b.lat_ns || !workers || !wq)
+		goto out;
+	start = ktime_get();
+	for (i = 0; i < p->concurrency; i++) {
+		workers[i].batch = &b;
+		INIT_WORK(&workers[i].work, demo_batch_work);
+		queue_work(wq, &workers[i].work);
+	}
+	flush_workqueue(wq);
+	res->total_ns = ktime_to_ns(ktime_sub(ktime_get(), start));
+	res->count = p->count;
+	res->ok = atomic_read(&b.ok);
+	res->failed = atomic_read(&b.failed);
+	res->version = b.version;
+	res->cipher = b.cipher;
+	demo_batch_publish(res, b.lat_ns, p->count);
+	b.lat_ns = NULL;
+	err = atomic_read(&b.first_err);
+out:
+	if (wq)
+		destroy_workqueue(wq);
+	kfree(workers);
+	kvfree(b.lat_ns);
+	return err;
+}
+
+/* async=1 count=N: N requests submitted one after the other. */
+static int demo_batch_async(const struct demo_params *p, struct demo_result *res)
+{
+	ktime_t start = ktime_get();
+	u64 *lat_ns;
+	int err = 0;
+
+	lat_ns = kvcalloc(p->count, sizeof(*lat_ns), GFP_KERNEL);
+	if (!lat_ns)
+		return -ENOMEM;
+	for (res->count = 0; res->count < p->count && !err; res->count++) {
+		err = demo_client_async(p, &lat_ns[res->count]);
+		if (!err)
+			lat_ns[res->count] = lat_ns[res->count] ?: 1;
+	}
+	res->total_ns = ktime_to_ns(ktime_sub(ktime_get(), start));
+	res->failed = !!err;
+	res->ok = res->count - res->failed;
+	res->count = p->count;
+	demo_batch_publish(res, lat_ns, p->count);
 	return err;
 }
 
@@ -565,11 +762,17 @@ static ssize_t demo_connect_write(struct file *f, const char __user *ubuf,
 	}
 	res->cancel = "none";
 	err = demo_parse(line, &params);
-	if (!err && params.async) {
+	if (!err && params.async && params.count) {
+		err = demo_batch_async(&params, res);
+	} else if (!err && params.async) {
+		u64 submit_ns;
+
 		/* The callback records the result. */
-		err = demo_client_async(&params);
+		err = demo_client_async(&params, &submit_ns);
 		if (!err)
 			goto out;
+	} else if (!err && params.count) {
+		err = demo_batch(&params, res);
 	} else if (!err) {
 		err = demo_client(&params, res);
 	}
@@ -607,6 +810,13 @@ static const char *demo_cipher_name(u16 cipher)
 	return "";
 }
 
+/* Microseconds, to the nanosecond. */
+static void demo_show_us(struct seq_file *m, const char *key, u64 ns)
+{
+	seq_printf(m, "%s=%llu.%03llu\n", key, ns / NSEC_PER_USEC,
+		   ns % NSEC_PER_USEC);
+}
+
 static int demo_result_show(struct seq_file *m, void *v)
 {
 	mutex_lock(&demo_result_lock);
@@ -618,10 +828,27 @@ static int demo_result_show(struct seq_file *m, void *v)
 		   demo_last.reply, demo_last.elapsed_us,
 		   demo_last.cancel ?: "none", demo_last.callbacks,
 		   demo_last.dup_status);
+	seq_printf(m, "count=%u\nok=%u\nfailed=%u\n", demo_last.count,
+		   demo_last.ok, demo_last.failed);
+	demo_show_us(m, "p50_us", demo_last.p50_ns);
+	demo_show_us(m, "p99_us", demo_last.p99_ns);
+	demo_show_us(m, "total_us", demo_last.total_ns);
 	mutex_unlock(&demo_result_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(demo_result);
+
+static int demo_latencies_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	mutex_lock(&demo_result_lock);
+	for (i = 0; i < demo_num_latencies; i++)
+		seq_printf(m, "%llu\n", demo_latencies[i]);
+	mutex_unlock(&demo_result_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(demo_latencies);
 
 static int demo_counters_show(struct seq_file *m, void *v)
 {
@@ -817,6 +1044,7 @@ static int __init handshake_demo_init(void)
 	debugfs_create_file("connect", 0200, demo_dir, NULL, &demo_connect_fops);
 	debugfs_create_file("result", 0400, demo_dir, NULL, &demo_result_fops);
 	debugfs_create_file("counters", 0400, demo_dir, NULL, &demo_counters_fops);
+	debugfs_create_file("latencies", 0400, demo_dir, NULL, &demo_latencies_fops);
 	return 0;
 }
 
@@ -827,6 +1055,7 @@ static void __exit handshake_demo_exit(void)
 	demo_async_stop();
 	if (echo_port)
 		echo_stop();
+	kvfree(demo_latencies);
 }
 
 module_init(handshake_demo_init);
