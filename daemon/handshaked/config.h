@@ -4,7 +4,10 @@
 
 #include <stdio.h>
 
+/* meson passes SYSCONFDIR/handshaked/handshaked.conf (--sysconfdir). */
+#ifndef CONFIG_DEFAULT_PATH
 #define CONFIG_DEFAULT_PATH "/etc/handshaked/handshaked.conf"
+#endif
 
 enum client_auth {
 	CLIENT_AUTH_NONE,
