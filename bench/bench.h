@@ -9,13 +9,6 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
-/*
- * One cipher and one key exchange for every handshake of the benchmark,
- * whichever path runs it; the agent is configured with the same string.
- */
-#define BENCH_PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:" \
-		       "-MAC-ALL:+AEAD:-GROUP-ALL:+GROUP-X25519"
-
 __attribute__((format(printf, 1, 2), noreturn))
 static inline void bench_die(const char *fmt, ...)
 {

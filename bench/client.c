@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * bench-client: the benchmark's baseline, a user-space GnuTLS client doing
- * the handshakes the kernel path does, the way the agent does them: same
- * priority string, same trust, SNI and name check, no session tickets.
+ * the handshakes the kernel path does, the way the agent does them: the
+ * priority string it is given (the agent gets the same one), same trust,
+ * SNI and name check, no session tickets.
  *
- *   bench-client --port N --ca PEM --peername NAME [--count N]
- *                [--concurrency C] [--priority STRING] [--latencies FILE]
+ *   bench-client --port N --priority STRING --ca PEM --peername NAME
+ *                [--count N] [--concurrency C] [--latencies FILE]
  *
  * Runs COUNT handshakes (default 1), CONCURRENCY at a time (default 1),
  * each one a TCP connect to 127.0.0.1:PORT, a handshake, close_notify and
@@ -118,8 +119,8 @@ static void print_us(const char *key, uint64_t ns)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bench-client --port N --ca PEM --peername NAME [--count N]\n"
-		   "                    [--concurrency C] [--priority STRING] [--latencies FILE]\n");
+	fprintf(f, "usage: bench-client --port N --priority STRING --ca PEM --peername NAME\n"
+		   "                    [--count N] [--concurrency C] [--latencies FILE]\n");
 }
 
 int main(int argc, char **argv)
@@ -135,7 +136,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *ca = NULL, *priority = BENCH_PRIORITY, *latfile = NULL;
+	const char *ca = NULL, *priority = NULL, *latfile = NULL;
 	const char *where = NULL;
 	struct batch b = { .count = 1 };
 	unsigned int concurrency = 1, i, n;
@@ -157,7 +158,7 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!b.port || !ca || !b.peername || !b.count || !concurrency) {
+	if (!b.port || !priority || !ca || !b.peername || !b.count || !concurrency) {
 		usage(stderr);
 		return 2;
 	}

@@ -4,7 +4,8 @@
  * per connection, so that the server is not what limits either path: each
  * runs a blocking GnuTLS handshake, then reads until the client closes.
  *
- *   bench-server --port N --cert PEM --key PEM [--priority STRING] [--stall]
+ *   bench-server --port N --priority STRING --cert PEM --key PEM
+ *   bench-server --port N --stall
  *
  * --stall accepts connections and never answers them, so that handshakes
  * stay in flight for as long as the server runs. Prints "ready" on stdout
@@ -57,8 +58,8 @@ out:
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bench-server --port N --cert PEM --key PEM "
-		   "[--priority STRING] [--stall]\n");
+	fprintf(f, "usage: bench-server --port N --priority STRING --cert PEM --key PEM\n"
+		   "       bench-server --port N --stall\n");
 }
 
 int main(int argc, char **argv)
@@ -72,7 +73,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *cert = NULL, *key = NULL, *priority = BENCH_PRIORITY;
+	const char *cert = NULL, *key = NULL, *priority = NULL;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	pthread_attr_t attr;
 	int port = 0, stall = 0, lfd, fd, one = 1, o, r;
@@ -89,7 +90,7 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!port || (!stall && (!cert || !key))) {
+	if (!port || (!stall && (!cert || !key || !priority))) {
 		usage(stderr);
 		return 2;
 	}

@@ -511,6 +511,7 @@ static void demo_async_done(void *data, const struct handshake_result *result)
 {
 	struct demo_async *a = data;
 
+	atomic_inc(&demo_callbacks);
 	if (!a->in_batch) {
 		mutex_lock(&demo_result_lock);
 		memset(&demo_last, 0, sizeof(demo_last));

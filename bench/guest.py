@@ -1,0 +1,386 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The benchmark inside the VM (tools/vm-run; started by bench/run).
+
+Runs the same TLS 1.3 handshakes (one priority string: AES-128-GCM,
+X25519; the test CA's ECDSA P-256 server certificate, verified against
+the name "localhost") two ways against the same bench-server:
+the kernel path (handshake_demo's count= batches, served by handshaked)
+and the baseline (bench-client, GnuTLS in user space). Prints the figures
+as a table, each with its kernel-path/baseline ratio, and every measured
+latency as a "latency PATH FIGURE NS" line for the plot.
+
+  bench/guest.py [--smoke]
+
+--smoke: a few handshakes of each kind, to show the harness works.
+Exits non-zero if a handshake that should have succeeded failed.
+"""
+import os
+import resource
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "vm"))
+from nlclient import Handshake  # noqa: E402
+
+DEMO = "/sys/kernel/debug/handshake_demo"
+PKI = "/tmp/pki"
+LOGDIR = "/tmp/log"
+PRIORITY = ("NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:"
+            "-MAC-ALL:+AEAD:-GROUP-ALL:+GROUP-X25519")
+PORT, STALL_PORT, SINK_PORT = 5443, 5444, 5445
+BUILD = os.environ["BUILD"]
+SERVER = BUILD + "/bench/bench-server"
+CLIENT = BUILD + "/bench/bench-client"
+
+SMOKE = "--smoke" in sys.argv[1:]
+# P1: sequential handshakes per path, in alternating rounds (drift hits
+# both paths alike); P2: concurrency and handshakes per path; P3: in
+# flight; P5: pending requests compared, and submits/claims timed.
+P1_ROUNDS, P1_PER_ROUND = (1, 3) if SMOKE else (4, 60)
+P2_CONC, P2_COUNT = (4, 8) if SMOKE else (64, 384)
+P3_INFLIGHT = 20 if SMOKE else 1000
+P5_PENDING = (10, 100) if SMOKE else (10, 10000)
+P5_TIMED = 5 if SMOKE else 200
+
+
+def die(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def log(msg):
+    print("# " + msg, flush=True)
+
+
+def parse_kv(text):
+    return dict(l.split("=", 1) for l in text.splitlines() if "=" in l)
+
+
+def percentile(xs, p):
+    """Nearest rank, as the demo module and bench-client compute it."""
+    xs = sorted(xs)
+    return xs[max(0, -(-len(xs) * p // 100) - 1)]
+
+
+# --- set-up ---------------------------------------------------------------
+
+def setup():
+    os.makedirs(LOGDIR, exist_ok=True)
+    # The test PKI and an agent configuration trusting it (tests/vm/lib.sh),
+    # with the benchmark's priority string and one worker per CPU.
+    conf = PKI + "/bench.conf"
+    subprocess.run(["bash", "-c", '. tests/vm/lib.sh && trap - EXIT && pki_make && '
+                    'agent_conf "$0" "priority = $1"', conf, PRIORITY], check=True)
+    with open(conf, "a") as f:
+        f.write("[global]\nworkers = %d\n" % os.cpu_count())
+    # Room for 10,000 pending requests and as many queued connections.
+    with open("/sys/module/handshake/parameters/pending_limit", "w") as f:
+        f.write("20000")
+    with open("/proc/sys/net/core/somaxconn", "w") as f:
+        f.write("65535")
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return conf
+
+
+def wait_for(what, cond, timeout):
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            die("timed out waiting for " + what)
+        time.sleep(0.1)
+
+
+class Proc:
+    """A background process whose output goes to a log file."""
+
+    def __init__(self, name, argv, ready=None):
+        self.log = "%s/%s.log" % (LOGDIR, name)
+        self.name = name
+        self.proc = subprocess.Popen(argv, stdout=open(self.log, "w"),
+                                     stderr=subprocess.STDOUT)
+        if ready:
+            wait_for(name + " to be ready",
+                     lambda: self.proc.poll() is None and ready in open(self.log).read()
+                     or self.proc.poll() is not None, 20)
+            if self.proc.poll() is not None:
+                die("%s exited: %s" % (name, open(self.log).read()[-2000:]))
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
+def server(stall=False):
+    if stall:
+        return Proc("stall", [SERVER, "--port", str(STALL_PORT), "--stall"], "ready")
+    return Proc("server", [SERVER, "--port", str(PORT), "--priority", PRIORITY,
+                           "--cert", PKI + "/server.pem", "--key", PKI + "/server.key"],
+                "ready")
+
+
+def agent(conf):
+    return Proc("agent", [os.environ["HANDSHAKED"], "-c", conf], "ready")
+
+
+# --- the two paths ----------------------------------------------------------
+
+def kernel_batch(count, conc, port=PORT, extra=""):
+    line = ("host=127.0.0.1 port=%d peername=localhost timeout=300000 "
+            "count=%d concurrency=%d %s\n" % (port, count, conc, extra))
+    try:
+        with open(DEMO + "/connect", "w") as f:
+            f.write(line)
+    except OSError as e:
+        res = parse_kv(open(DEMO + "/result").read())
+        die("kernel path: %s (%s)" % (e, res))
+    res = parse_kv(open(DEMO + "/result").read())
+    lat = [int(l) for l in open(DEMO + "/latencies")]
+    return res, lat
+
+
+def baseline_batch(count, conc, port=PORT):
+    latfile = "/tmp/bench-latencies"
+    out = subprocess.run([CLIENT, "--port", str(port), "--priority", PRIORITY,
+                          "--ca", PKI + "/ca.pem", "--peername", "localhost",
+                          "--count", str(count), "--concurrency", str(conc),
+                          "--latencies", latfile],
+                         capture_output=True, text=True)
+    if out.returncode:
+        die("baseline: %s%s" % (out.stdout, out.stderr))
+    return parse_kv(out.stdout), [int(l) for l in open(latfile)]
+
+
+def expect_all_ok(path, res, count):
+    if int(res["ok"]) != count or int(res["failed"]) != 0:
+        die("%s: %s of %d handshakes succeeded: %s" % (path, res["ok"], count, res))
+    if path == "kernel" and (res["version"], res["cipher"]) != ("TLSv1.3", "AES-128-GCM"):
+        die("kernel path negotiated %s %s" % (res["version"], res["cipher"]))
+
+
+# --- P1, P2: latency and throughput -------------------------------------------
+
+def p1_latency():
+    lat = {"kernel": [], "baseline": []}
+    for _ in range(P1_ROUNDS):
+        res, l = kernel_batch(P1_PER_ROUND, 1)
+        expect_all_ok("kernel", res, P1_PER_ROUND)
+        lat["kernel"] += l
+        res, l = baseline_batch(P1_PER_ROUND, 1)
+        expect_all_ok("baseline", res, P1_PER_ROUND)
+        lat["baseline"] += l
+    for path, xs in lat.items():
+        for x in xs:
+            print("latency %s P1 %d" % (path, x))
+    return {p: percentile(xs, 50) / 1000 for p, xs in lat.items()}, \
+        {p: percentile(xs, 99) / 1000 for p, xs in lat.items()}
+
+
+def p2_throughput():
+    rate = {}
+    for path, run in (("kernel", kernel_batch), ("baseline", baseline_batch)):
+        res, lat = run(P2_COUNT, P2_CONC)
+        expect_all_ok(path, res, P2_COUNT)
+        rate[path] = P2_COUNT / (float(res["total_us"]) / 1e6)
+        for x in lat:
+            print("latency %s P2 %d" % (path, x))
+    return rate
+
+
+# --- P3: memory per handshake in flight ---------------------------------------
+
+def rss_kib(pids):
+    total = 0
+    for pid in pids:
+        for line in open("/proc/%d/status" % pid):
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
+
+
+def agent_pids(parent):
+    """The agent and its workers."""
+    kids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if int(open("/proc/%s/stat" % d).read().rsplit(")", 1)[1].split()[1]) == parent:
+                    kids.append(int(d))
+            except (OSError, IndexError):
+                pass
+    return [parent] + kids
+
+
+def established(port):
+    out = subprocess.run(["ss", "-Htn", "state", "established",
+                          "( sport = :%d )" % port], capture_output=True, text=True)
+    return len(out.stdout.splitlines())
+
+
+def demo_counters():
+    return {k: int(v) for k, v in parse_kv(open(DEMO + "/counters").read()).items()}
+
+
+def demo_settled():
+    c = demo_counters()
+    return c["submitted"] == c["callbacks"] + c["cancelled"]
+
+
+def p3_memory(agent_proc, stats):
+    n = P3_INFLIGHT
+    pids = agent_pids(agent_proc.proc.pid)
+    before = rss_kib(pids)
+    stall = server(stall=True)
+    accepted = stats()["accepted"]
+    kernel_batch(n, 1, port=STALL_PORT, extra="async=1")
+    wait_for("the agent to claim %d requests" % n,
+             lambda: stats()["accepted"] - accepted >= n, 120)
+    wait_for("%d connections in flight" % n, lambda: established(STALL_PORT) >= n, 120)
+    time.sleep(2)
+    during = rss_kib(pids)
+    stall.stop()  # every handshake in flight now fails
+    wait_for("the callbacks of the stalled requests", demo_settled, 120)
+    kernel = (during - before) / n
+
+    # The baseline: bench-client with 1, then n, handshakes in flight.
+    rss = {}
+    for k in (1, n):
+        stall = server(stall=True)
+        c = subprocess.Popen([CLIENT, "--port", str(STALL_PORT), "--priority", PRIORITY,
+                              "--ca", PKI + "/ca.pem", "--peername", "localhost",
+                              "--count", str(k), "--concurrency", str(k)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for("%d baseline connections in flight" % k,
+                 lambda: established(STALL_PORT) >= k, 120)
+        time.sleep(2)
+        rss[k] = rss_kib([c.pid])
+        stall.stop()
+        c.wait(60)
+    baseline = (rss[n] - rss[1]) / (n - 1)
+    log("P3 agent RSS %d KiB idle, %d KiB with %d in flight; baseline %d / %d KiB"
+        % (before, during, n, rss[1], rss[n]))
+    return {"kernel": kernel, "baseline": baseline}
+
+
+# --- P5: submit and claim cost against the number pending ---------------------
+
+def p5_costs():
+    """With a listener that never claims by itself (an agent that is busy),
+    fills the pending list to each size, then times P5_TIMED more submits
+    (in the kernel, by the demo module) and P5_TIMED claims (accept round
+    trips, as an agent sees them)."""
+    listener = Handshake()
+    listener.sock.setsockopt(socket.SOL_SOCKET, 33, 1 << 29)  # SO_RCVBUFFORCE
+    listener.join("tls")
+    sink = socket.socket()
+    sink.bind(("127.0.0.1", SINK_PORT))
+    sink.listen(65535)  # connections queue here, never accepted
+    cookies = []
+
+    def drain():
+        for op, attrs in listener.events(0.5):
+            if op == "request":
+                cookies.append(attrs["cookie"])
+
+    def submit(count):
+        res, lat = kernel_batch(count, 1, port=SINK_PORT, extra="async=1 timeout=600000")
+        if int(res["ok"]) != count:
+            die("P5: %s of %d submits succeeded: %s" % (res["ok"], count, res))
+        return lat
+
+    def claim(count):
+        times = []
+        for cookie in cookies[-count:]:
+            t = time.perf_counter_ns()
+            err, ext, rep = listener.do("accept", [("cookie", cookie)])
+            times.append(time.perf_counter_ns() - t)
+            if err:
+                die("P5: accept %d: errno %d %s" % (cookie, err, ext))
+            os.close(rep[0]["sockfd"])
+        del cookies[-count:]
+        return times
+
+    cost = {}
+    pending = 0
+    for size in P5_PENDING:
+        submit(size - pending)
+        drain()
+        sub = submit(P5_TIMED)
+        drain()
+        clm = claim(P5_TIMED)
+        pending = size
+        cost[size] = (percentile(sub, 50) / 1000, percentile(clm, 50) / 1000)
+        log("P5 %d pending: submit p50 %.2f us, claim p50 %.1f us"
+            % (size, cost[size][0], cost[size][1]))
+    # Claim the rest, then let go: the kernel fails them all (claimant lost).
+    while cookies:
+        claim(min(len(cookies), 1000))
+    listener.sock.close()
+    sink.close()
+    wait_for("the callbacks of the pending requests", demo_settled, 300)
+    return cost
+
+
+# --- main ---------------------------------------------------------------------
+
+def main():
+    conf = setup()
+    srv = server()
+    ag = agent(conf)
+    stats_client = Handshake()
+
+    def stats():
+        err, _, rep = stats_client.do("stats")
+        if err:
+            die("stats: errno %d" % err)
+        return rep[0]["stats"]
+
+    # Warm-up: caches, the agent's first allocations, both paths.
+    expect_all_ok("kernel", kernel_batch(4, 1)[0], 4)
+    expect_all_ok("baseline", baseline_batch(4, 1)[0], 4)
+
+    log("P1: %d sequential handshakes per path" % (P1_ROUNDS * P1_PER_ROUND))
+    p50, p99 = p1_latency()
+    log("P2: %d handshakes per path at concurrency %d" % (P2_COUNT, P2_CONC))
+    rate = p2_throughput()
+    log("P3: %d handshakes in flight" % P3_INFLIGHT)
+    mem = p3_memory(ag, stats)
+    ag.stop()
+    srv.stop()
+    log("P5: submit and claim with %d and %d requests pending" % P5_PENDING)
+    cost = p5_costs()
+    if not demo_settled():
+        die("the demo's counters do not balance: %s" % demo_counters())
+
+    lo, hi = P5_PENDING
+    rows = [
+        ("P1", "median handshake latency, sequential (us)",
+         p50["kernel"], p50["baseline"], "<= 1.05"),
+        ("P1", "p99 handshake latency, sequential (us)",
+         p99["kernel"], p99["baseline"], ""),
+        ("P2", "handshakes/s at concurrency %d" % P2_CONC,
+         rate["kernel"], rate["baseline"], ">= 0.95"),
+        ("P3", "memory per handshake in flight, %d in flight (KiB)" % P3_INFLIGHT,
+         mem["kernel"], mem["baseline"], "kernel <= 64 KiB"),
+        ("P5", "submit p50 (us), %d vs %d pending" % (hi, lo),
+         cost[hi][0], cost[lo][0], "flat"),
+        ("P5", "claim p50 (us), %d vs %d pending" % (hi, lo),
+         cost[hi][1], cost[lo][1], "flat"),
+    ]
+    print("%-3s %-52s %12s %12s %7s  %s" % ("", "figure", "kernel path", "baseline",
+                                           "ratio", "target"))
+    for fig, what, k, b, target in rows:
+        if fig == "P5":
+            print("%-3s %-52s %12.2f %12.2f %7.2f  %s   (columns: %d, %d pending)"
+                  % (fig, what, k, b, k / b, target, hi, lo))
+        else:
+            print("%-3s %-52s %12.1f %12.1f %7.2f  %s" % (fig, what, k, b, k / b, target))
+    print("bench: ok")
+
+
+if __name__ == "__main__":
+    main()
