@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <systemd/sd-daemon.h>
@@ -202,6 +203,22 @@ out:
 	return ret;
 }
 
+/*
+ * Every handshake in flight holds its socket's fd: the soft limit (1024 by
+ * default) would cap them. The event loop is epoll, so no FD_SETSIZE
+ * limit applies and the hard limit is safe to take.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		log_warn("cannot raise the open file limit: %s", strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { .path = CONFIG_DEFAULT_PATH };
@@ -254,6 +271,7 @@ int main(int argc, char **argv)
 
 	/* Writes to a peer that went away must fail, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
 	/* The event loop takes these as signalfd events (SIGCHLD: workers). */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
