@@ -11,6 +11,7 @@ if [ $# -ne 3 ]; then
 	exit 2
 fi
 src=$1 version=$2 kdir=$3
+# shellcheck source=tests/install/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 prefix=/opt/handshake-test

@@ -13,6 +13,7 @@ if [ $# -ne 3 ]; then
 	exit 2
 fi
 src=$1 version=$2 kdir=$3
+# shellcheck source=tests/install/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ -n "$kdir" ] || skip "modules are not built (-Dmodules=false)"
@@ -52,9 +53,10 @@ rc=0
 unshare -m sh "$scratch/dkms.sh" > "$scratch/dkms.log" 2>&1 || rc=$?
 if [ "$rc" -ne 0 ]; then
 	cat "$scratch/dkms.log" >&2
-	for log in "$scratch"/dkms/handshake/"$version"/build/make.log; do
-		[ -f "$log" ] && tail -n 40 "$log" >&2
-	done
+	make_log=$scratch/dkms/handshake/$version/build/make.log
+	if [ -f "$make_log" ]; then
+		tail -n 40 "$make_log" >&2
+	fi
 	fail "dkms failed (exit $rc)"
 fi
 grep -q "^handshake/$version, $kver, [^:]*: installed" "$scratch/dkms.log" || {
