@@ -15,6 +15,7 @@ latency as a "latency PATH FIGURE NS" line for the plot.
 --smoke: a few handshakes of each kind, to show the harness works.
 Exits non-zero if a handshake that should have succeeded failed.
 """
+import atexit
 import os
 import resource
 import socket
@@ -78,7 +79,10 @@ def setup():
     with open(conf, "a") as f:
         f.write("[global]\nworkers = %d\n" % os.cpu_count())
     # Room for 10,000 pending requests and as many queued connections.
-    with open("/sys/module/handshake/parameters/pending_limit", "w") as f:
+    limit = "/sys/module/handshake/parameters/pending_limit"
+    old = open(limit).read()
+    atexit.register(lambda: open(limit, "w").write(old))
+    with open(limit, "w") as f:
         f.write("20000")
     with open("/proc/sys/net/core/somaxconn", "w") as f:
         f.write("65535")
@@ -96,13 +100,15 @@ def wait_for(what, cond, timeout):
 
 
 class Proc:
-    """A background process whose output goes to a log file."""
+    """A background process whose output goes to a log file; it does not
+    outlive the benchmark, however that ends."""
 
     def __init__(self, name, argv, ready=None):
         self.log = "%s/%s.log" % (LOGDIR, name)
         self.name = name
         self.proc = subprocess.Popen(argv, stdout=open(self.log, "w"),
                                      stderr=subprocess.STDOUT)
+        atexit.register(self.stop)
         if ready:
             wait_for(name + " to be ready",
                      lambda: self.proc.poll() is None and ready in open(self.log).read()
@@ -111,8 +117,9 @@ class Proc:
                 die("%s exited: %s" % (name, open(self.log).read()[-2000:]))
 
     def stop(self):
-        self.proc.terminate()
-        self.proc.wait(30)
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(30)
 
 
 def server(stall=False):
@@ -252,7 +259,8 @@ def p3_memory(agent_proc, stats):
         stall = server(stall=True)
         c = subprocess.Popen([CLIENT, "--port", str(STALL_PORT), "--priority", PRIORITY,
                               "--ca", PKI + "/ca.pem", "--peername", "localhost",
-                              "--count", str(k), "--concurrency", str(k)],
+                              "--count", str(k), "--concurrency", str(k),
+                              "--warmup", "0"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for("%d baseline connections in flight" % k,
                  lambda: established(STALL_PORT) >= k, 120)
@@ -279,12 +287,13 @@ def p5_costs():
     sink = socket.socket()
     sink.bind(("127.0.0.1", SINK_PORT))
     sink.listen(65535)  # connections queue here, never accepted
-    cookies = []
-
-    def drain():
-        for op, attrs in listener.events(0.5):
-            if op == "request":
-                cookies.append(attrs["cookie"])
+    def pending_cookies():
+        """The pending requests, oldest first (the dump's order); the dump,
+        not the events, which are only hints."""
+        err, _, reqs = listener.do("get", dump=True)
+        if err:
+            die("P5: get dump: errno %d" % err)
+        return [r["cookie"] for r in reqs if r["state"] == 1]
 
     def submit(count):
         res, lat = kernel_batch(count, 1, port=SINK_PORT, extra="async=1 timeout=600000")
@@ -292,33 +301,29 @@ def p5_costs():
             die("P5: %s of %d submits succeeded: %s" % (res["ok"], count, res))
         return lat
 
-    def claim(count):
+    def claim(cookies):
         times = []
-        for cookie in cookies[-count:]:
+        for cookie in cookies:
             t = time.perf_counter_ns()
             err, ext, rep = listener.do("accept", [("cookie", cookie)])
             times.append(time.perf_counter_ns() - t)
             if err:
                 die("P5: accept %d: errno %d %s" % (cookie, err, ext))
             os.close(rep[0]["sockfd"])
-        del cookies[-count:]
         return times
 
     cost = {}
     pending = 0
     for size in P5_PENDING:
         submit(size - pending)
-        drain()
         sub = submit(P5_TIMED)
-        drain()
-        clm = claim(P5_TIMED)
+        clm = claim(pending_cookies()[-P5_TIMED:])
         pending = size
         cost[size] = (percentile(sub, 50) / 1000, percentile(clm, 50) / 1000)
         log("P5 %d pending: submit p50 %.2f us, claim p50 %.1f us"
             % (size, cost[size][0], cost[size][1]))
     # Claim the rest, then let go: the kernel fails them all (claimant lost).
-    while cookies:
-        claim(min(len(cookies), 1000))
+    claim(pending_cookies())
     listener.sock.close()
     sink.close()
     wait_for("the callbacks of the pending requests", demo_settled, 300)
