@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# systemd-analyze verify on the units as meson installs them.
+# systemd-analyze verify on the units as meson installs them, and the
+# service's exposure level (systemd-analyze security) at most 2.0.
 # Usage: test-units.sh SERVICE SOCKET INSTALLED-HANDSHAKED BUILT-HANDSHAKED
 # verify wants ExecStart='s binary to exist; the installed path does not
 # (yet) on a build machine, so the check is in two parts: the service names
@@ -30,3 +31,16 @@ if printf '%s\n' "$out" | grep -q 'handshaked\.'; then
 	exit 1
 fi
 echo "ok: units verified (ExecStart=$installed)"
+
+# The same level tests/systemd/scenario checks on a running systemd.
+out=$(cd "$dir" && systemd-analyze security --offline=yes --no-pager \
+	./handshaked.service 2>&1)
+score=$(printf '%s\n' "$out" |
+	sed -n 's/.*Overall exposure level for handshaked\.service: \([0-9.]*\).*/\1/p')
+[ -n "$score" ] || { printf '%s\n' "$out"; echo "FAIL: no exposure level"; exit 1; }
+if ! awk "BEGIN { exit !($score <= 2.0) }"; then
+	printf '%s\n' "$out" | grep -E '✗'
+	echo "FAIL: exposure level $score, want 2.0 or lower"
+	exit 1
+fi
+echo "ok: exposure level $score"
