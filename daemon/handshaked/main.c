@@ -36,12 +36,43 @@ static void usage(FILE *f)
 		"  -h       show this help\n");
 }
 
+/* SIGTERM, SIGINT: finish what is in flight, for at most this long. */
+#define DRAIN_LIMIT_USEC (10 * 1000000ULL)
+
+static int on_drain_limit(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct agent *a = userdata;
+
+	(void)usec;
+	log_warn("%u handshakes still in flight after %llu s: exiting", a->active,
+		 DRAIN_LIMIT_USEC / 1000000);
+	return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+/*
+ * SIGTERM, SIGINT: claim no more requests (they wait for the next agent),
+ * let those in flight finish, then exit. At once when nothing is in
+ * flight, on a second signal, or after DRAIN_LIMIT_USEC.
+ */
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 		     void *userdata)
 {
-	(void)userdata;
-	log_info("signal %d: exiting", (int)si->ssi_signo);
-	return sd_event_exit(sd_event_source_get_event(s), 0);
+	struct agent *a = userdata;
+	sd_event *e = sd_event_source_get_event(s);
+	int r;
+
+	if (!a->active || a->draining) {
+		log_info("signal %d: exiting", (int)si->ssi_signo);
+		return sd_event_exit(e, 0);
+	}
+	log_info("signal %d: claiming no more requests, finishing %u in flight",
+		 (int)si->ssi_signo, a->active);
+	a->draining = true;
+	hsnl_pause(a->nl);
+	sd_notify(0, "STOPPING=1");
+	r = sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, DRAIN_LIMIT_USEC, 0,
+				       on_drain_limit, a);
+	return r < 0 ? sd_event_exit(e, 0) : 0;
 }
 
 struct serve_ctx {
@@ -142,9 +173,9 @@ int serve(const struct opts *o, const struct config *cfg, struct agent *agent, i
 	/* A new loop, not the default: a worker must not inherit one. */
 	r = sd_event_new(&agent->event);
 	if (r >= 0)
-		r = sd_event_add_signal(agent->event, NULL, SIGTERM, on_signal, NULL);
+		r = sd_event_add_signal(agent->event, NULL, SIGTERM, on_signal, agent);
 	if (r >= 0)
-		r = sd_event_add_signal(agent->event, NULL, SIGINT, on_signal, NULL);
+		r = sd_event_add_signal(agent->event, NULL, SIGINT, on_signal, agent);
 	if (r >= 0)
 		r = sd_event_add_signal(agent->event, NULL, SIGHUP, on_reload, &ctx);
 	/* WATCHDOG=1 on its own when WATCHDOG_USEC (WatchdogSec=) asks. */

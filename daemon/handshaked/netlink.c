@@ -606,6 +606,12 @@ fail:
 	return r;
 }
 
+void hsnl_pause(struct hsnl *nl)
+{
+	if (nl && nl->src)
+		sd_event_source_set_enabled(nl->src, SD_EVENT_OFF);
+}
+
 void hsnl_close(struct hsnl *nl)
 {
 	if (!nl)

@@ -43,6 +43,13 @@ int hsnl_open(sd_event *e, int event_fd, hsnl_request_fn fn, void *userdata,
 	      struct hsnl **out);
 void hsnl_close(struct hsnl *nl);
 
+/*
+ * Stop reading the event socket: claim no new request. Requests announced
+ * meanwhile wait in the socket's queue (a passed socket outlives us) or
+ * pending in the kernel, for the next agent.
+ */
+void hsnl_pause(struct hsnl *nl);
+
 /* Ask the kernel for the pending requests and offer each to the callback. */
 int hsnl_resync(struct hsnl *nl);
 

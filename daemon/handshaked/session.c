@@ -133,6 +133,9 @@ static void session_free(struct session *s)
 		if (s->next)
 			s->next->prev = s->prev;
 		a->active--;
+		/* Stopping once the last one in flight is over. */
+		if (a->draining && !a->active)
+			sd_event_exit(a->event, 0);
 	}
 	tls_hs_abort(s->hs);
 	for (unsigned int i = 0; i < HSNL_MAX_PEER_IDS; i++)
@@ -304,6 +307,7 @@ void session_request(uint64_t cookie, void *userdata)
 
 void sessions_abandon(struct agent *a)
 {
+	a->draining = false;	/* the loop is over: no more exits to ask for */
 	if (a->active)
 		log_info("abandoning %u handshakes in flight", a->active);
 	while (a->sessions)

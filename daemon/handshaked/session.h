@@ -2,6 +2,7 @@
 #ifndef HANDSHAKED_SESSION_H
 #define HANDSHAKED_SESSION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <systemd/sd-event.h>
@@ -14,6 +15,7 @@ struct agent {
 	struct tls_creds *creds;
 	struct session *sessions;	/* in flight */
 	unsigned int active;
+	bool draining;			/* stopping: exit when active is 0 */
 	unsigned long long done, failed;	/* finished: all, and not 0 */
 	sd_event_source *status_timer;	/* a STATUS= update is due */
 	uint64_t status_usec;		/* when the last one was sent */
