@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """bench/plot.py RUN-OUTPUT SVG: the latency distributions of a benchmark
 run (its "latency PATH FIGURE NS" lines) as cumulative distributions, one
@@ -33,7 +33,7 @@ def main():
                 ax.step([x / 1e3 for x in xs], ys, style, where="post",
                         label="%s, n=%d" % (label, len(xs)))
         ax.set_title("%s: %s" % (name, TITLES.get(name, "")))
-        ax.set_xlabel("handshake latency, connect to done (ms)")
+        ax.set_xlabel("handshake latency (ms)")
         ax.set_ylabel("fraction of handshakes")
         ax.grid(True, alpha=0.3)
         ax.legend(loc="lower right", fontsize="small")
