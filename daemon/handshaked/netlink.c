@@ -566,6 +566,15 @@ int hsnl_open(sd_event *e, int event_fd, hsnl_request_fn fn, void *userdata,
 		r = -EIO;
 		goto fail;
 	}
+	/*
+	 * One recvmsg per message instead of libnl's peek-then-read: a dump
+	 * message is at most 32 KiB (the kernel caps its dump buffers there),
+	 * so a 64 KiB buffer always takes a whole one.
+	 */
+	nl_socket_disable_msg_peek(nl->cmd);
+	nl_socket_disable_msg_peek(nl->ev);
+	nl_socket_set_msg_buf_size(nl->cmd, 64 << 10);
+	nl_socket_set_msg_buf_size(nl->ev, 64 << 10);
 	nl_socket_disable_seq_check(nl->ev);
 	nl_socket_modify_cb(nl->ev, NL_CB_VALID, NL_CB_CUSTOM, parse_event, nl);
 	/* A burst of requests should not overflow the socket: 1 MiB. */

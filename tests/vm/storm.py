@@ -42,9 +42,17 @@ class Agent:
         self.start()
 
     def start(self):
-        log = open(os.environ.get("LOGDIR", "/tmp/log") + "/storm-agent.log", "a")
+        """Starts the agent and waits until it says it is ready: before
+        that, a submit finds nobody in the group (ESRCH)."""
+        path = os.environ.get("LOGDIR", "/tmp/log") + "/storm-agent.log"
+        log = open(path, "a")
+        seen = log.tell()
         self.proc = subprocess.Popen(AGENT, stdout=log, stderr=log)
-        time.sleep(0.3)
+        end = time.monotonic() + 20
+        while "ready" not in open(path).read()[seen:]:
+            if time.monotonic() > end or self.proc.poll() is not None:
+                sys.exit("handshaked did not become ready")
+            time.sleep(0.05)
 
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)
@@ -93,13 +101,16 @@ def main():
                 extra = "cancel=%d %s" % (rng.randrange(0, 3000), extra)
             consumers.append(Consumer(ECHO, extra))
 
-    # The chaos: kill the agent now and then while the connects run.
+    # The chaos: kill the agent now and then while the connects run; the
+    # first time early, while most of them still run.
+    delay = rng.uniform(0.1, 0.5)
     while any(c.proc.poll() is None for c in consumers):
-        time.sleep(rng.uniform(0.5, 2.5))
+        time.sleep(delay)
         if any(c.proc.poll() is None for c in consumers):
             agent.kill()
             time.sleep(rng.uniform(0, 0.5))
             agent.start()
+        delay = rng.uniform(0.5, 2.5)
     stop.set()
     ok = sum(c.proc.wait() == 0 for c in consumers)
 
