@@ -6,12 +6,14 @@
  * SNI and name check, no session tickets.
  *
  *   bench-client --port N --priority STRING --ca PEM --peername NAME
- *                [--count N] [--concurrency C] [--warmup N] [--latencies FILE]
+ *                [--count N] [--concurrency C] [--warmup N] [--pause MS]
+ *                [--latencies FILE]
  *
  * First WARMUP untimed handshakes (default 1), so that the process's
  * one-time costs (page faults, GnuTLS's lazy set-up) are paid, as the
  * long-running agent has paid them. Then COUNT handshakes (default 1),
- * CONCURRENCY at a time (default 1), each one a TCP connect to 127.0.0.1:PORT, a handshake, close_notify and
+ * CONCURRENCY at a time (default 1), each one, after a pause of MS ms
+ * if asked (as the demo module's pause=), a TCP connect to 127.0.0.1:PORT, a handshake, close_notify and
  * close. A handshake's latency runs from the set-up of its session, once
  * connected, to the end of the handshake (as the kernel path's runs from
  * the submit to the callback: the TCP connect is not part of it). Prints, like the demo module's result file:
@@ -39,7 +41,7 @@ struct batch {
 	const char *peername;
 	gnutls_certificate_credentials_t creds;
 	gnutls_priority_t prio;
-	unsigned int count;
+	unsigned int count, pause_ms;
 	atomic_uint next, ok, failed;
 	uint64_t *lat_ns;		/* per handshake; 0: it failed */
 };
@@ -100,6 +102,8 @@ static void *worker(void *arg)
 	unsigned int i;
 
 	while ((i = atomic_fetch_add(&b->next, 1)) < b->count) {
+		if (b->pause_ms)
+			nanosleep(&(struct timespec){ .tv_nsec = b->pause_ms * 1000000L }, NULL);
 		if (handshake_one(b, &b->lat_ns[i]))
 			atomic_fetch_add(&b->failed, 1);
 		else
@@ -124,7 +128,8 @@ static void print_us(const char *key, uint64_t ns)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: bench-client --port N --priority STRING --ca PEM --peername NAME\n"
-		   "                    [--count N] [--concurrency C] [--warmup N] [--latencies FILE]\n");
+		   "                    [--count N] [--concurrency C] [--warmup N] [--pause MS]\n"
+		   "                    [--latencies FILE]\n");
 }
 
 int main(int argc, char **argv)
@@ -137,6 +142,7 @@ int main(int argc, char **argv)
 		{ "concurrency", required_argument, NULL, 'C' },
 		{ "priority", required_argument, NULL, 'P' },
 		{ "warmup", required_argument, NULL, 'w' },
+		{ "pause", required_argument, NULL, 's' },
 		{ "latencies", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -158,6 +164,7 @@ int main(int argc, char **argv)
 		case 'c': b.count = bench_uint(optarg, "--count", 1000000); break;
 		case 'C': concurrency = bench_uint(optarg, "--concurrency", 4096); break;
 		case 'P': priority = optarg; break;
+		case 's': b.pause_ms = bench_uint(optarg, "--pause", 999); break;
 		case 'w': warmup = bench_uint(optarg, "--warmup", 1000); break;
 		case 'l': latfile = optarg; break;
 		case 'h': usage(stdout); return 0;

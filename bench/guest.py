@@ -47,6 +47,9 @@ SMOKE = "--smoke" in sys.argv[1:]
 # both paths alike); P2: concurrency and handshakes per path; P3: in
 # flight; P5: pending requests compared, and submits/claims timed.
 P1_ROUNDS, P1_PER_ROUND = (1, 3) if SMOKE else (12, 20)
+# Before each P1 handshake: the client side is idle when it starts, not
+# still finishing the one before (the agent's clean-up after its done).
+P1_PAUSE_MS = 10
 P2_CONC, P2_ROUNDS, P2_PER_ROUND = (4, 1, 8) if SMOKE else (64, 3, 128)
 P3_INFLIGHT = 20 if SMOKE else 1000
 P5_PENDING = (10, 100) if SMOKE else (10, 10000)
@@ -152,7 +155,9 @@ def agent(conf):
 
 # --- the two paths ----------------------------------------------------------
 
-def kernel_batch(count, conc, port=PORT, extra=""):
+def kernel_batch(count, conc, port=PORT, extra="", pause=0):
+    if pause:
+        extra += " pause=%d" % pause
     line = ("host=127.0.0.1 port=%d peername=localhost timeout=300000 "
             "count=%d concurrency=%d %s\n" % (port, count, conc, extra))
     try:
@@ -166,12 +171,12 @@ def kernel_batch(count, conc, port=PORT, extra=""):
     return res, lat
 
 
-def baseline_batch(count, conc, port=PORT):
+def baseline_batch(count, conc, port=PORT, pause=0):
     latfile = "/tmp/bench-latencies"
     out = subprocess.run([CLIENT, "--port", str(port), "--priority", PRIORITY,
                           "--ca", PKI + "/ca.pem", "--peername", "localhost",
                           "--count", str(count), "--concurrency", str(conc),
-                          "--latencies", latfile],
+                          "--pause", str(pause), "--latencies", latfile],
                          capture_output=True, text=True)
     if out.returncode:
         die("baseline: %s%s" % (out.stdout, out.stderr))
@@ -216,12 +221,12 @@ def p1_latency():
     for _ in range(P1_ROUNDS):
         with open(TRACE + "/events/handshake/enable", "w") as f:
             f.write("1")
-        res, l = kernel_batch(P1_PER_ROUND, 1)
+        res, l = kernel_batch(P1_PER_ROUND, 1, pause=P1_PAUSE_MS)
         with open(TRACE + "/events/handshake/enable", "w") as f:
             f.write("0")
         expect_all_ok("kernel", res, P1_PER_ROUND)
         lat["kernel"] += l
-        res, l = baseline_batch(P1_PER_ROUND, 1)
+        res, l = baseline_batch(P1_PER_ROUND, 1, pause=P1_PAUSE_MS)
         expect_all_ok("baseline", res, P1_PER_ROUND)
         lat["baseline"] += l
     for path, xs in lat.items():

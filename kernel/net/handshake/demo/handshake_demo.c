@@ -8,7 +8,7 @@
  *
  *   host=ADDR port=N [peername=NAME] [auth=x509|psk|unauth] [psk=SERIAL]
  *   [timeout=MS] [cancel=MS] [dup=1] [keyring=SERIAL] [async=1 [release=1]]
- *   [count=N [concurrency=C]] [message=TEXT]
+ *   [count=N [concurrency=C] [pause=MS]] [message=TEXT]
  *
  * ADDR is IPv4 or IPv6; auth defaults to x509, timeout (the handshake's
  * and each later read's limit) to 10000 ms, message to "hello". message=
@@ -30,7 +30,9 @@
  *
  * For the benchmarks, count=N runs a batch of N handshakes, C at a time
  * (concurrency, default 1, at most 512): each connects, runs the
- * handshake, sends close_notify and closes; no message is exchanged. A
+ * handshake, sends close_notify and closes; no message is exchanged;
+ * pause=MS sleeps that long before each one, so that a handshake starts
+ * on a client side that is done with the one before. A
  * handshake's latency runs from its submit to its callback (the TCP
  * connect before is not part of the handshake). With async=1, count=N instead submits N requests one after
  * the other and returns; the latencies are then those of the
@@ -60,6 +62,7 @@
  */
 #include <linux/completion.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/inet.h>
 #include <linux/kthread.h>
@@ -246,6 +249,7 @@ struct demo_params {
 	key_serial_t keyring;
 	unsigned int count;		/* 0: one connect, not a batch */
 	unsigned int concurrency;
+	unsigned int pause_ms;
 	char *message;
 };
 
@@ -347,6 +351,8 @@ static int demo_parse(char *line, struct demo_params *p)
 			err = kstrtouint(val, 10, &p->count);
 		} else if (!strcmp(tok, "concurrency")) {
 			err = kstrtouint(val, 10, &p->concurrency);
+		} else if (!strcmp(tok, "pause")) {
+			err = kstrtouint(val, 10, &p->pause_ms);
 		} else {
 			err = -EINVAL;
 		}
@@ -362,6 +368,8 @@ static int demo_parse(char *line, struct demo_params *p)
 		return -EINVAL;
 	/* A batch only measures handshakes. */
 	if (p->count && (p->dup || p->cancel_ms >= 0 || p->release))
+		return -EINVAL;
+	if (p->pause_ms && (!p->count || p->async || p->pause_ms > MSEC_PER_SEC))
 		return -EINVAL;
 	if (strlen(p->message) + 2 > DEMO_LINE_MAX)
 		return -EINVAL;
@@ -632,6 +640,8 @@ static void demo_batch_work(struct work_struct *work)
 	int err;
 
 	while ((i = atomic_inc_return(&b->next) - 1) < b->p->count) {
+		if (b->p->pause_ms)
+			msleep(b->p->pause_ms);
 		err = demo_batch_one(b, &b->lat_ns[i]);
 		if (err) {
 			atomic_inc(&b->failed);
