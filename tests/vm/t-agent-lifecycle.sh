@@ -6,14 +6,15 @@
 pki_make
 agent_start
 
-# A TCP peer that accepts and closes at once: the agent sees the
-# connection reset and the consumer gets its errno.
+# A TCP peer that closes once the ClientHello came: the agent sees the
+# connection reset and the consumer gets its errno. (Closing before that
+# could beat the submit, which then fails with ENOTCONN.)
 python3 -c '
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", 4470)); s.listen(8)
 for _ in range(1):
-    c, _ = s.accept(); c.close()
+    c, _ = s.accept(); c.recv(4096); c.close()
 ' &
 SERVER_PIDS=$!
 wait_for 10 port_listening 4470 || fail "closing peer did not start"
