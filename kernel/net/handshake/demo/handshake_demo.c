@@ -428,6 +428,20 @@ static struct file *demo_connect_socket(const struct demo_params *p)
 	return file;
 }
 
+/* A connected socket and a client handshake on it, as @p asks. */
+static struct file *demo_client_prepare(const struct demo_params *p,
+					struct demo_handshake *hs)
+{
+	struct file *file = demo_connect_socket(p);
+
+	if (IS_ERR(file))
+		return file;
+	demo_handshake_init(hs, file->private_data, HANDSHAKE_ROLE_CLIENT,
+			    p->auth, p->peername, p->psk, p->timeout_ms);
+	hs->args.keyring = p->keyring;
+	return file;
+}
+
 static int demo_client(const struct demo_params *p, struct demo_result *res)
 {
 	struct demo_handshake hs;
@@ -436,15 +450,12 @@ static int demo_client(const struct demo_params *p, struct demo_result *res)
 	ktime_t start;
 	int err;
 
-	file = demo_connect_socket(p);
+	file = demo_client_prepare(p, &hs);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	sock = file->private_data;
 
 	res->cookie = demo_cookie(sock);
-	demo_handshake_init(&hs, sock, HANDSHAKE_ROLE_CLIENT, p->auth,
-			    p->peername, p->psk, p->timeout_ms);
-	hs.args.keyring = p->keyring;
 	start = ktime_get();
 	err = demo_submit(&hs);
 	if (!err && p->dup)
@@ -548,7 +559,7 @@ static int demo_client_async(const struct demo_params *p, u64 *submit_ns)
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
-	a->file = demo_connect_socket(p);
+	a->file = demo_client_prepare(p, &a->hs);
 	if (IS_ERR(a->file)) {
 		err = PTR_ERR(a->file);
 		kfree(a);
@@ -556,9 +567,6 @@ static int demo_client_async(const struct demo_params *p, u64 *submit_ns)
 	}
 	sock = a->file->private_data;
 	a->cookie = demo_cookie(sock);
-	demo_handshake_init(&a->hs, sock, HANDSHAKE_ROLE_CLIENT, p->auth,
-			    p->peername, p->psk, p->timeout_ms);
-	a->hs.args.keyring = p->keyring;
 	a->hs.args.done = demo_async_done;
 	a->hs.args.data = a;
 	a->in_batch = p->count > 0;
@@ -607,12 +615,9 @@ static int demo_batch_one(struct demo_batch *b, u64 *lat_ns)
 	ktime_t start;
 	int err;
 
-	file = demo_connect_socket(p);
+	file = demo_client_prepare(p, &hs);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
-	demo_handshake_init(&hs, file->private_data, HANDSHAKE_ROLE_CLIENT,
-			    p->auth, p->peername, p->psk, p->timeout_ms);
-	hs.args.keyring = p->keyring;
 	start = ktime_get();
 	err = demo_submit(&hs);
 	if (!err)
