@@ -95,6 +95,23 @@ s_server() {
 	wait_for 10 port_listening "$port" || fail "openssl s_server on $port did not start"
 }
 
+# notify_listen: a stand-in for the service manager's notify socket at
+# $NOTIFY, one line per datagram in $LOGDIR/notify.log.
+NOTIFY=/tmp/notify.sock
+notify_listen() {
+	local sock=$NOTIFY
+	rm -f "$sock"
+	python3 -u -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+while True:
+    print(s.recv(4096).decode().replace("\n", " "), flush=True)
+' "$sock" > "$LOGDIR/notify.log" 2>&1 &
+	SERVER_PIDS="$SERVER_PIDS $!"
+	wait_for 10 test -S "$sock" || fail "notify listener did not start"
+}
+
 servers_stop() {
 	local p
 	for p in $SERVER_PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done

@@ -6,22 +6,11 @@
 . tests/vm/lib.sh
 pki_make
 
-# The service manager's notify socket, stood in for: a line per datagram.
-notify=/tmp/notify.sock
-rm -f "$notify"
-python3 -u -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-while True:
-    print(s.recv(4096).decode().replace("\n", " "), flush=True)
-' "$notify" > "$LOGDIR/notify.log" 2>&1 &
-SERVER_PIDS=$!
-wait_for 10 test -S "$notify" || fail "notify listener did not start"
+notify_listen
 
 conf=/tmp/process.conf
 agent_conf "$conf"
-export NOTIFY_SOCKET=$notify WATCHDOG_USEC=1000000
+export NOTIFY_SOCKET=$NOTIFY WATCHDOG_USEC=1000000
 agent_start "$conf"
 unset NOTIFY_SOCKET WATCHDOG_USEC
 

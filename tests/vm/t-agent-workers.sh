@@ -24,19 +24,8 @@ agent_conf "$conf"
 printf '[global]\nworkers = 2\n' >> "$conf"
 # Started as socket activation starts it (as in t-agent-process.sh), with a
 # stand-in for the service manager's notify socket.
-# The service manager's notify socket, stood in for: a line per datagram.
-notify=/tmp/notify.sock
-rm -f "$notify"
-python3 -u -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-while True:
-    print(s.recv(4096).decode().replace("\n", " "), flush=True)
-' "$notify" > "$LOGDIR/notify.log" 2>&1 &
-SERVER_PIDS="$SERVER_PIDS $!"
-wait_for 10 test -S "$notify" || fail "notify listener did not start"
-NOTIFY_SOCKET=$notify python3 tests/vm/activate.py -c "$conf" -v > "$log" 2>&1 &
+notify_listen
+NOTIFY_SOCKET=$NOTIFY python3 tests/vm/activate.py -c "$conf" -v > "$log" 2>&1 &
 AGENT_PID=$!
 wait_for 20 grep -q "ready: 2 workers" "$log" ||
 	{ cat "$log" >&2; fail "the workers did not become ready"; }
