@@ -85,6 +85,17 @@ struct handshake_args {
 int handshake_req_submit(const struct handshake_args *args, gfp_t gfp);
 bool handshake_req_cancel(struct socket *sock);
 
+u64 handshake_sock_cookie(struct socket *sock);
+
+/*
+ * Room for the one control message kTLS uses: the record type, given to a
+ * reader (handshake_record_type()) and taken from a sender.
+ */
+union handshake_record_cmsg {
+	struct cmsghdr cmsg;
+	u8 buf[CMSG_SPACE(sizeof(u8))];
+};
+
 u8 handshake_record_type(const struct cmsghdr *cmsg);
 int handshake_send_alert(struct socket *sock, u8 level, u8 description);
 int handshake_send_close_notify(struct socket *sock);

@@ -41,10 +41,7 @@ EXPORT_SYMBOL_GPL(handshake_record_type);
  */
 int handshake_send_alert(struct socket *sock, u8 level, u8 description)
 {
-	union {
-		struct cmsghdr cmsg;
-		u8 buf[CMSG_SPACE(sizeof(u8))];
-	} ctl = {};
+	union handshake_record_cmsg ctl = {};
 	u8 alert[2] = { level, description };
 	struct kvec iov = { .iov_base = alert, .iov_len = sizeof(alert) };
 	struct msghdr msg = {

@@ -41,14 +41,24 @@ struct handshake_net *handshake_pernet(struct net *net)
 	return net_generic(net, handshake_net_id);
 }
 
-static u64 handshake_sock_cookie(struct sock *sk)
+/**
+ * handshake_sock_cookie - the socket cookie that names a request
+ * @sock: the consumer's socket
+ *
+ * The same number identifies the request in netlink messages, the monitor
+ * group, tracepoints and handshakectl's output.
+ *
+ * Return: the cookie of @sock's sock (assigned on first use).
+ */
+u64 handshake_sock_cookie(struct socket *sock)
 {
 	u32 cookie[2];
 
 	/* The only exported way to the socket cookie on 6.1. */
-	sock_diag_save_cookie(sk, cookie);
+	sock_diag_save_cookie(sock->sk, cookie);
 	return (u64)cookie[1] << 32 | cookie[0];
 }
+EXPORT_SYMBOL_GPL(handshake_sock_cookie);
 
 struct handshake_req *handshake_req_lookup(struct handshake_net *hn,
 					   u64 cookie)
@@ -227,7 +237,7 @@ static struct handshake_req *handshake_req_alloc(const struct handshake_args *ar
 	req->args.peername = req->peername;
 	req->args.timeout_ms = timeout_ms;
 	req->net = sock_net(args->sock->sk);
-	req->cookie = handshake_sock_cookie(args->sock->sk);
+	req->cookie = handshake_sock_cookie(args->sock);
 	req->file = args->sock->file;
 	/* Kept for GET dumps, which cannot sleep in getname(). */
 	req->local_addr_len = kernel_getsockname(args->sock,
@@ -355,7 +365,7 @@ EXPORT_SYMBOL_GPL(handshake_req_submit);
 bool handshake_req_cancel(struct socket *sock)
 {
 	struct handshake_net *hn = handshake_pernet(sock_net(sock->sk));
-	u64 cookie = handshake_sock_cookie(sock->sk);
+	u64 cookie = handshake_sock_cookie(sock);
 	struct handshake_req *req;
 
 	might_sleep();
