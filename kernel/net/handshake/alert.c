@@ -20,11 +20,12 @@
  * @cmsg: the control message kernel_recvmsg() filled in
  *
  * Return: the content type (e.g. %HANDSHAKE_RECORD_DATA), or 0 if @cmsg
- * is not kTLS's record-type message.
+ * is not kTLS's record-type message (or too short to hold one).
  */
 u8 handshake_record_type(const struct cmsghdr *cmsg)
 {
-	if (cmsg->cmsg_level != SOL_TLS || cmsg->cmsg_type != TLS_GET_RECORD_TYPE)
+	if (cmsg->cmsg_len < CMSG_LEN(sizeof(u8)) ||
+	    cmsg->cmsg_level != SOL_TLS || cmsg->cmsg_type != TLS_GET_RECORD_TYPE)
 		return 0;
 	return *(const u8 *)CMSG_DATA(cmsg);
 }

@@ -2,17 +2,22 @@
 /*
  * Handshake upcall: what the files of handshake.ko share.
  *
+ * request.c owns the request lifecycle: every change of a request's state,
+ * and every counter, happens there. netlink.c decodes messages, calls the
+ * lifecycle functions below and encodes their results.
+ *
  * Locking: each network namespace has one spinlock (handshake_net.lock,
  * taken with _bh because the request timer takes it in softirq). It guards
- * the request table, the list of live requests, every request's @state and
- * @claimant_portid, and the counters.
+ * the request table, the list of live requests, every request's @state,
+ * @claimant_portid and @claimant_pid, and the counters.
  *
  * Lifetime: a request is referenced by the table while it is live (pending
- * or claimed) and by whoever looked it up. The transition to
- * HANDSHAKE_REQ_DONE happens once, under the lock, and the winner owns the
- * table's reference. The last reference is only ever dropped in process
- * context, because releasing a request waits for its timer and puts the
- * socket's file.
+ * or claimed) and by whoever looked it up. It leaves the table once, under
+ * the lock, and whoever takes it out owns its ending. The last reference may
+ * be dropped in any context; the release itself (which waits for the timer
+ * and closes the consumer's file if that was the last reference) runs from
+ * the module's workqueue, and a namespace's exit waits for the release of
+ * all its requests, so that no socket is closed after its namespace.
  */
 #ifndef _HANDSHAKE_INTERNAL_H
 #define _HANDSHAKE_INTERNAL_H
@@ -50,6 +55,8 @@ struct handshake_net {
 	unsigned int pending;
 	bool exiting;
 	struct handshake_stats stats;
+	/* Submitted and not yet released; the namespace's exit waits for 0. */
+	atomic_t unreleased;
 };
 
 struct handshake_req {
@@ -72,38 +79,53 @@ struct handshake_req {
 	unsigned long submitted;	/* jiffies */
 	unsigned long deadline;		/* jiffies */
 	struct timer_list timer;
-	struct work_struct done_work;
+	struct work_struct done_work;	/* calls the consumer back */
+	struct work_struct release_work;	/* frees, after the last put */
 	enum handshake_event event;	/* how it ended */
 	struct handshake_result result;
 };
 
 extern struct genl_family handshake_genl_family;
+
+/* main.c: the module's parameters; read them with READ_ONCE(). */
 extern unsigned int handshake_pending_limit;
+extern unsigned int handshake_default_timeout_ms;
+/* Bound for timeouts, so that nobody can pin a socket and a slot forever. */
+#define HANDSHAKE_MAX_TIMEOUT_MS	(10 * 60 * 1000)
 
 enum handshake_mcgrp {
 	HANDSHAKE_MCGRP_TLS_ID,
 	HANDSHAKE_MCGRP_MONITOR_ID,
 };
 
-/* request.c */
+/* request.c: the lifecycle. */
 int handshake_requests_init(void);
 void handshake_requests_exit(void);
 struct handshake_net *handshake_pernet(struct net *net);
 struct handshake_req *handshake_req_lookup(struct handshake_net *hn,
 					   u64 cookie);
 void handshake_req_put(struct handshake_req *req);
-void handshake_req_unlink(struct handshake_net *hn, struct handshake_req *req);
-void handshake_req_end(struct handshake_req *req, int status,
-		       enum handshake_event event);
-void handshake_req_fail_locked(struct handshake_net *hn,
-			       struct handshake_req *req, int status,
-			       enum handshake_event event);
+struct handshake_req *handshake_req_claim(struct net *net, u64 cookie,
+					  u32 portid);
+void handshake_req_unclaim(struct handshake_req *req, u32 portid);
+void handshake_req_fail_claimed(struct handshake_req *req, u32 portid,
+				int status);
+struct handshake_req *handshake_req_take(struct net *net, u64 cookie,
+					 u32 portid);
+void handshake_req_finish(struct handshake_req *req, int status,
+			  enum handshake_event event);
+int handshake_req_cancel_cookie(struct net *net, u64 cookie);
 void handshake_claimant_lost(struct net *net, u32 portid);
 
 /* netlink.c */
 int handshake_genl_register(void);
 void handshake_genl_unregister(void);
 int handshake_notify_request(struct handshake_req *req, gfp_t gfp);
+struct sk_buff *handshake_event_msg(struct handshake_req *req,
+				    enum handshake_event event, int status,
+				    gfp_t gfp);
+void handshake_event_send(struct handshake_req *req, struct sk_buff *msg,
+			  gfp_t gfp);
 void handshake_notify_event(struct handshake_req *req,
 			    enum handshake_event event, int status, gfp_t gfp);
 

@@ -2,9 +2,11 @@
 /*
  * Handshake upcall: the generic netlink family "handshake", version 2.
  *
- * specs/handshake.yaml describes the protocol. Every command that reads or
- * changes requests needs CAP_NET_ADMIN in the user namespace that owns the
- * network namespace, so an agent can serve a container's namespace.
+ * specs/handshake.yaml describes the protocol. accept hands the caller a
+ * file for a kernel socket, which does not pin its network namespace: the
+ * commands that claim, complete or cancel a request need CAP_NET_ADMIN in
+ * the initial user namespace. get (which changes nothing) and the groups
+ * need CAP_NET_ADMIN over the network namespace.
  */
 #include <linux/fdtable.h>
 #include <linux/file.h>
@@ -38,6 +40,11 @@ static const struct nla_policy handshake_cookie_policy[HANDSHAKE_A_COOKIE + 1] =
 	[HANDSHAKE_A_COOKIE] = { .type = NLA_U64 },
 };
 
+/*
+ * Applied by handshake_nl_done_doit() itself, not by the genetlink core:
+ * a message the core refuses is echoed in the error ack, session keys
+ * and all.
+ */
 static const struct nla_policy handshake_done_policy[HANDSHAKE_A_REMOTE_AUTH + 1] = {
 	[HANDSHAKE_A_COOKIE] = { .type = NLA_U64 },
 	[HANDSHAKE_A_STATUS] = { .type = NLA_U32 },
@@ -60,12 +67,38 @@ static u32 handshake_ms_left(const struct handshake_req *req)
 	return left > 0 ? jiffies_to_msecs(left) : 0;
 }
 
+/*
+ * A group only CAP_NET_ADMIN may join needs GENL_MCAST_CAP_NET_ADMIN, which
+ * 6.1 has had since a stable update of late 2023. On an older 6.1 kernel
+ * anyone may join: the request multicast then names the request (cookie
+ * and class) and nothing else; the agent learns the rest from accept.
+ */
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+#define HANDSHAKE_MCGRP_FLAGS	GENL_MCAST_CAP_NET_ADMIN
+#else
+#define HANDSHAKE_MCGRP_FLAGS	0
+#endif
+
+static int handshake_put_cookie(struct sk_buff *msg,
+				const struct handshake_req *req)
+{
+	return nla_put_u64_64bit(msg, HANDSHAKE_A_COOKIE, req->cookie,
+				 HANDSHAKE_A_PAD);
+}
+
+static int handshake_put_name(struct sk_buff *msg,
+			      const struct handshake_req *req)
+{
+	if (handshake_put_cookie(msg, req) ||
+	    nla_put_u32(msg, HANDSHAKE_A_CLASS, HANDSHAKE_CLASS_TLS))
+		return -EMSGSIZE;
+	return 0;
+}
+
 /* What every message about a request carries. Never sleeps. */
 static int handshake_put_req(struct sk_buff *msg, const struct handshake_req *req)
 {
-	if (nla_put_u64_64bit(msg, HANDSHAKE_A_COOKIE, req->cookie,
-			      HANDSHAKE_A_PAD) ||
-	    nla_put_u32(msg, HANDSHAKE_A_CLASS, HANDSHAKE_CLASS_TLS) ||
+	if (handshake_put_name(msg, req) ||
 	    nla_put_u32(msg, HANDSHAKE_A_ROLE, req->args.role) ||
 	    nla_put_u32(msg, HANDSHAKE_A_AUTH, req->args.auth) ||
 	    nla_put_u32(msg, HANDSHAKE_A_TIMEOUT_MS, handshake_ms_left(req)))
@@ -139,7 +172,8 @@ int handshake_notify_request(struct handshake_req *req, gfp_t gfp)
 		return -ENOMEM;
 	hdr = genlmsg_put(msg, 0, 0, &handshake_genl_family, 0,
 			  HANDSHAKE_CMD_REQUEST);
-	if (!hdr || handshake_put_req(msg, req)) {
+	if (!hdr || (HANDSHAKE_MCGRP_FLAGS ? handshake_put_req(msg, req) :
+		     handshake_put_name(msg, req))) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -175,9 +209,21 @@ static void handshake_trace_event(struct handshake_req *req,
 	}
 }
 
-/* Every lifecycle event goes to its tracepoint and the "monitor" group. */
-void handshake_notify_event(struct handshake_req *req,
-			    enum handshake_event event, int status, gfp_t gfp)
+/**
+ * handshake_event_msg - a lifecycle event for the "monitor" group
+ * @req: the request
+ * @event: what happened
+ * @status: 0 or a negative errno
+ * @gfp: allocation flags
+ *
+ * Also fires the event's tracepoint, which needs no message.
+ *
+ * Return: the message, to send with handshake_event_send(), or NULL if
+ * nobody listens (or no memory: the monitor is best effort).
+ */
+struct sk_buff *handshake_event_msg(struct handshake_req *req,
+				    enum handshake_event event, int status,
+				    gfp_t gfp)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -185,37 +231,36 @@ void handshake_notify_event(struct handshake_req *req,
 	handshake_trace_event(req, event, status);
 	if (!genl_has_listeners(&handshake_genl_family, req->net,
 				HANDSHAKE_MCGRP_MONITOR_ID))
-		return;
+		return NULL;
 	msg = genlmsg_new(NLMSG_GOODSIZE, gfp);
 	if (!msg)
-		return;
+		return NULL;
 	hdr = genlmsg_put(msg, 0, 0, &handshake_genl_family, 0,
 			  HANDSHAKE_CMD_EVENT);
-	if (!hdr ||
-	    nla_put_u64_64bit(msg, HANDSHAKE_A_COOKIE, req->cookie,
-			      HANDSHAKE_A_PAD) ||
+	if (!hdr || handshake_put_cookie(msg, req) ||
 	    nla_put_u32(msg, HANDSHAKE_A_EVENT, event) ||
 	    nla_put_u32(msg, HANDSHAKE_A_STATUS, -status)) {
 		nlmsg_free(msg);
-		return;
+		return NULL;
 	}
 	genlmsg_end(msg, hdr);
-	handshake_multicast(req->net, msg, HANDSHAKE_MCGRP_MONITOR_ID, gfp);
+	return msg;
 }
 
-/* An accept whose reply could not be delivered gives the request back. */
-static void handshake_unclaim(struct handshake_net *hn,
-			      struct handshake_req *req, u32 portid)
+/* Sends (and consumes) a message from handshake_event_msg(), if any. */
+void handshake_event_send(struct handshake_req *req, struct sk_buff *msg,
+			  gfp_t gfp)
 {
-	spin_lock_bh(&hn->lock);
-	if (req->state == HANDSHAKE_REQ_CLAIMED &&
-	    req->claimant_portid == portid) {
-		req->state = HANDSHAKE_REQ_PENDING;
-		req->claimant_portid = 0;
-		hn->pending++;
-		hn->stats.accepted--;
-	}
-	spin_unlock_bh(&hn->lock);
+	if (msg)
+		handshake_multicast(req->net, msg, HANDSHAKE_MCGRP_MONITOR_ID,
+				    gfp);
+}
+
+void handshake_notify_event(struct handshake_req *req,
+			    enum handshake_event event, int status, gfp_t gfp)
+{
+	handshake_event_send(req, handshake_event_msg(req, event, status, gfp),
+			     gfp);
 }
 
 /*
@@ -244,23 +289,12 @@ static int handshake_link_keyring(key_serial_t keyring)
 	return err;
 }
 
-/* A claim that cannot be served fails the request, if still ours. */
-static void handshake_fail_claimed(struct handshake_net *hn,
-				   struct handshake_req *req, u32 portid,
-				   int status)
-{
-	spin_lock_bh(&hn->lock);
-	if (req->state == HANDSHAKE_REQ_CLAIMED && req->claimant_portid == portid)
-		handshake_req_fail_locked(hn, req, status, HANDSHAKE_EVENT_FAILED);
-	spin_unlock_bh(&hn->lock);
-}
-
 static int handshake_nl_accept_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct handshake_net *hn = handshake_pernet(genl_info_net(info));
+	struct nlattr *cookie = info->attrs[HANDSHAKE_A_COOKIE];
+	u32 portid = info->snd_portid;
 	struct handshake_req *req;
 	struct sk_buff *msg;
-	struct pid *pid;
 	void *hdr;
 	int fd, err;
 
@@ -276,44 +310,23 @@ static int handshake_nl_accept_doit(struct sk_buff *skb, struct genl_info *info)
 		put_unused_fd(fd);
 		return -ENOMEM;
 	}
-
-	pid = get_pid(task_tgid(current));
-	spin_lock_bh(&hn->lock);
-	req = handshake_req_lookup(hn, nla_get_u64(info->attrs[HANDSHAKE_A_COOKIE]));
-	if (!req || req->state != HANDSHAKE_REQ_PENDING) {
-		spin_unlock_bh(&hn->lock);
-		put_pid(pid);
+	req = handshake_req_claim(genl_info_net(info), nla_get_u64(cookie),
+				  portid);
+	if (IS_ERR(req)) {
 		nlmsg_free(msg);
 		put_unused_fd(fd);
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HANDSHAKE_A_COOKIE],
+		NL_SET_ERR_MSG_ATTR(info->extack, cookie,
 				    "no pending request with this cookie");
-		return -ENOENT;
-	}
-	req->state = HANDSHAKE_REQ_CLAIMED;
-	req->claimant_portid = info->snd_portid;
-	swap(req->claimant_pid, pid);
-	hn->pending--;
-	hn->stats.accepted++;
-	refcount_inc(&req->ref);
-	spin_unlock_bh(&hn->lock);
-	put_pid(pid);
-
-	err = handshake_link_keyring(req->args.keyring);
-	if (err) {
-		GENL_SET_ERR_MSG(info, "cannot link the consumer's keyring into the claimant's process keyring");
-		handshake_fail_claimed(hn, req, info->snd_portid, err);
-		handshake_req_put(req);
-		nlmsg_free(msg);
-		put_unused_fd(fd);
-		return err;
+		return PTR_ERR(req);
 	}
 
-	err = -EMSGSIZE;
 	hdr = genlmsg_put_reply(msg, info, &handshake_genl_family, 0,
 				HANDSHAKE_CMD_ACCEPT);
-	if (!hdr || handshake_put_req(msg, req) || handshake_put_auth(msg, req) ||
+	if (!hdr || handshake_put_req(msg, req) ||
+	    handshake_put_auth(msg, req) ||
 	    nla_put_s32(msg, HANDSHAKE_A_SOCKFD, fd)) {
 		nlmsg_free(msg);
+		err = -EMSGSIZE;
 		goto out_unclaim;
 	}
 	genlmsg_end(msg, hdr);
@@ -321,33 +334,36 @@ static int handshake_nl_accept_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto out_unclaim;
 
-	/* Last: once installed, the fd belongs to the agent. */
+	/*
+	 * The reply is queued: from here on the claim stands, and the fd it
+	 * names is installed whatever happens. The agent reads the reply
+	 * only after this returns, so the keyring is linked in time; linked
+	 * only now, an undone claim leaves no link behind.
+	 */
+	err = handshake_link_keyring(req->args.keyring);
 	fd_install(fd, get_file(req->file));
-	handshake_notify_event(req, HANDSHAKE_EVENT_ACCEPTED, 0, GFP_KERNEL);
+	if (err)
+		handshake_req_fail_claimed(req, portid, err);
+	else
+		handshake_notify_event(req, HANDSHAKE_EVENT_ACCEPTED, 0,
+				       GFP_KERNEL);
 	handshake_req_put(req);
 	return 0;
 
 out_unclaim:
-	handshake_unclaim(hn, req, info->snd_portid);
+	handshake_req_unclaim(req, portid);
 	handshake_req_put(req);
 	put_unused_fd(fd);
 	return err;
 }
 
-/* Fails @req for a malformed done; the agent gets -EINVAL and the extack. */
-static int handshake_done_invalid(struct handshake_req *req)
-{
-	handshake_req_end(req, -EPROTO, HANDSHAKE_EVENT_FAILED);
-	return -EINVAL;
-}
-
 static void handshake_result_remote_auth(struct handshake_result *result,
-					 struct genl_info *info)
+					 const struct nlmsghdr *nlh)
 {
 	struct nlattr *attr;
 	int rem;
 
-	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+	nlmsg_for_each_attr(attr, nlh, GENL_HDRLEN, rem) {
 		if (nla_type(attr) != HANDSHAKE_A_REMOTE_AUTH)
 			continue;
 		if (result->num_peerids == ARRAY_SIZE(result->peerids))
@@ -356,76 +372,98 @@ static void handshake_result_remote_auth(struct handshake_result *result,
 	}
 }
 
-static int handshake_nl_done_doit(struct sk_buff *skb, struct genl_info *info)
+/* Ends @req for a malformed done; the agent gets -EINVAL and the extack. */
+static int handshake_done_invalid(struct handshake_req *req)
 {
-	struct handshake_net *hn = handshake_pernet(genl_info_net(info));
+	handshake_req_finish(req, -EPROTO, HANDSHAKE_EVENT_FAILED);
+	return -EINVAL;
+}
+
+static int handshake_done(struct genl_info *info)
+{
+	struct nlattr *tb[HANDSHAKE_A_REMOTE_AUTH + 1];
+	struct netlink_ext_ack *extack = info->extack;
 	struct handshake_session session;
 	struct handshake_req *req;
-	struct nlattr *attr;
 	u32 status;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, HANDSHAKE_A_COOKIE) ||
-	    GENL_REQ_ATTR_CHECK(info, HANDSHAKE_A_STATUS))
+	err = nlmsg_parse(info->nlhdr, GENL_HDRLEN, tb, HANDSHAKE_A_REMOTE_AUTH,
+			  handshake_done_policy, extack);
+	if (err)
+		return err;
+	if (!tb[HANDSHAKE_A_COOKIE] || !tb[HANDSHAKE_A_STATUS]) {
+		NL_SET_ERR_ATTR_MISS(extack, NULL, tb[HANDSHAKE_A_COOKIE] ?
+				     HANDSHAKE_A_STATUS : HANDSHAKE_A_COOKIE);
 		return -EINVAL;
+	}
 
-	spin_lock_bh(&hn->lock);
-	req = handshake_req_lookup(hn, nla_get_u64(info->attrs[HANDSHAKE_A_COOKIE]));
-	if (!req) {
-		spin_unlock_bh(&hn->lock);
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HANDSHAKE_A_COOKIE],
-				    "no live request with this cookie (ended, cancelled or timed out)");
-		return -ENOENT;
+	req = handshake_req_take(genl_info_net(info),
+				 nla_get_u64(tb[HANDSHAKE_A_COOKIE]),
+				 info->snd_portid);
+	if (IS_ERR(req)) {
+		if (PTR_ERR(req) == -ENOENT)
+			NL_SET_ERR_MSG_ATTR(extack, tb[HANDSHAKE_A_COOKIE],
+					    "no live request with this cookie (ended, cancelled or timed out)");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, tb[HANDSHAKE_A_COOKIE],
+					    "request is not claimed by this socket");
+		return PTR_ERR(req);
 	}
-	if (req->state != HANDSHAKE_REQ_CLAIMED ||
-	    req->claimant_portid != info->snd_portid) {
-		spin_unlock_bh(&hn->lock);
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HANDSHAKE_A_COOKIE],
-				    "request is not claimed by this socket");
-		return -EPERM;
-	}
+
 	/* From here on this handler owns the request's ending. */
-	handshake_req_unlink(hn, req);
-	spin_unlock_bh(&hn->lock);
-
-	attr = info->attrs[HANDSHAKE_A_STATUS];
-	status = nla_get_u32(attr);
+	status = nla_get_u32(tb[HANDSHAKE_A_STATUS]);
 	if (status) {
-		if (status > MAX_ERRNO) {
-			NL_SET_ERR_MSG_ATTR(info->extack, attr,
-					    "status is not an errno value");
+		/* From ERESTARTSYS (512) up, errnos are the kernel's own. */
+		if (status >= ERESTARTSYS) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[HANDSHAKE_A_STATUS],
+					    "status is not an errno a consumer may be given");
 			return handshake_done_invalid(req);
 		}
-		handshake_req_end(req, -(int)status, HANDSHAKE_EVENT_FAILED);
+		handshake_req_finish(req, -(int)status, HANDSHAKE_EVENT_FAILED);
 		return 0;
 	}
 
-	attr = info->attrs[HANDSHAKE_A_SESSION];
-	if (!attr) {
-		NL_SET_ERR_MSG(info->extack, "status 0 needs a session attribute");
+	if (!tb[HANDSHAKE_A_SESSION]) {
+		NL_SET_ERR_MSG(extack, "status 0 needs a session attribute");
 		return handshake_done_invalid(req);
 	}
-	err = handshake_session_parse(attr, info->extack, &session);
+	err = handshake_session_parse(tb[HANDSHAKE_A_SESSION], extack,
+				      &session);
 	if (err) {
 		handshake_session_wipe(&session);
-		memzero_explicit(nla_data(attr), nla_len(attr));
 		return handshake_done_invalid(req);
 	}
 	req->result.tls_version = session.tx.info.version;
 	req->result.cipher = session.tx.info.cipher_type;
 	err = handshake_ktls_install(req->args.sock, &session);
 	handshake_session_wipe(&session);
-	memzero_explicit(nla_data(attr), nla_len(attr));
 	if (err) {
 		/* Never hand the consumer a half-configured socket. */
 		kernel_sock_shutdown(req->args.sock, SHUT_RDWR);
-		NL_SET_ERR_MSG(info->extack, "installing kTLS on the socket failed");
-		handshake_req_end(req, err, HANDSHAKE_EVENT_FAILED);
+		NL_SET_ERR_MSG(extack, "installing kTLS on the socket failed");
+		handshake_req_finish(req, err, HANDSHAKE_EVENT_FAILED);
 		return err;
 	}
-	handshake_result_remote_auth(&req->result, info);
-	handshake_req_end(req, 0, HANDSHAKE_EVENT_DONE);
+	handshake_result_remote_auth(&req->result, info->nlhdr);
+	handshake_req_finish(req, 0, HANDSHAKE_EVENT_DONE);
 	return 0;
+}
+
+/*
+ * Whatever the outcome, no key stays in the message: an error ack echoes
+ * it whole unless the agent set NETLINK_CAP_ACK.
+ */
+static int handshake_nl_done_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	int err = handshake_done(info);
+	struct nlattr *attr;
+	int rem;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
+		if (nla_type(attr) == HANDSHAKE_A_SESSION)
+			memzero_explicit(nla_data(attr), nla_len(attr));
+	return err;
 }
 
 static int handshake_fill_get(struct sk_buff *msg, const struct handshake_req *req,
@@ -480,10 +518,10 @@ static int handshake_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 static int handshake_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct handshake_net *hn = handshake_pernet(sock_net(skb->sk));
-	u64 *last = (u64 *)&cb->args[0];
+	u64 *last = (u64 *)cb->ctx;
 	struct handshake_req *req;
 
-	BUILD_BUG_ON(sizeof(cb->args[0]) < sizeof(u64));
+	BUILD_BUG_ON(sizeof(*last) > sizeof(cb->ctx));
 	spin_lock_bh(&hn->lock);
 	list_for_each_entry(req, &hn->requests, node) {
 		if (req->seq <= *last)
@@ -499,23 +537,17 @@ static int handshake_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback 
 
 static int handshake_nl_cancel_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct handshake_net *hn = handshake_pernet(genl_info_net(info));
-	struct handshake_req *req;
+	struct nlattr *cookie = info->attrs[HANDSHAKE_A_COOKIE];
+	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, HANDSHAKE_A_COOKIE))
 		return -EINVAL;
-	spin_lock_bh(&hn->lock);
-	req = handshake_req_lookup(hn, nla_get_u64(info->attrs[HANDSHAKE_A_COOKIE]));
-	if (req)
-		handshake_req_fail_locked(hn, req, -ECANCELED,
-					  HANDSHAKE_EVENT_CANCELLED);
-	spin_unlock_bh(&hn->lock);
-	if (!req) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[HANDSHAKE_A_COOKIE],
+	err = handshake_req_cancel_cookie(genl_info_net(info),
+					  nla_get_u64(cookie));
+	if (err)
+		NL_SET_ERR_MSG_ATTR(info->extack, cookie,
 				    "no live request with this cookie");
-		return -ENOENT;
-	}
-	return 0;
+	return err;
 }
 
 static int handshake_nl_stats_doit(struct sk_buff *skb, struct genl_info *info)
@@ -574,14 +606,12 @@ static const struct genl_ops handshake_nl_ops[] = {
 		.doit = handshake_nl_accept_doit,
 		.policy = handshake_cookie_policy,
 		.maxattr = HANDSHAKE_A_COOKIE,
-		.flags = GENL_UNS_ADMIN_PERM,
+		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = HANDSHAKE_CMD_DONE,
 		.doit = handshake_nl_done_doit,
-		.policy = handshake_done_policy,
-		.maxattr = HANDSHAKE_A_REMOTE_AUTH,
-		.flags = GENL_UNS_ADMIN_PERM,
+		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = HANDSHAKE_CMD_GET,
@@ -596,7 +626,7 @@ static const struct genl_ops handshake_nl_ops[] = {
 		.doit = handshake_nl_cancel_doit,
 		.policy = handshake_cookie_policy,
 		.maxattr = HANDSHAKE_A_COOKIE,
-		.flags = GENL_UNS_ADMIN_PERM,
+		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		/* Counters say nothing about any one request. */
@@ -608,11 +638,11 @@ static const struct genl_ops handshake_nl_ops[] = {
 static const struct genl_multicast_group handshake_nl_mcgrps[] = {
 	[HANDSHAKE_MCGRP_TLS_ID] = {
 		.name = HANDSHAKE_MCGRP_TLS,
-		.flags = GENL_MCAST_CAP_NET_ADMIN,
+		.flags = HANDSHAKE_MCGRP_FLAGS,
 	},
 	[HANDSHAKE_MCGRP_MONITOR_ID] = {
 		.name = HANDSHAKE_MCGRP_MONITOR,
-		.flags = GENL_MCAST_CAP_NET_ADMIN,
+		.flags = HANDSHAKE_MCGRP_FLAGS,
 	},
 };
 

@@ -2,14 +2,19 @@
 /*
  * Handshake upcall: the request lifecycle.
  *
- * pending --accept--> claimed --done--> (kTLS installed) --> consumer called
- *    \                   \
- *     +-- timeout, cancel, claimant lost, netns exit --> consumer called
+ *   submit --> pending --claim--> claimed --take--> (kTLS) --finish-->
+ *                 ^                  |                          callback
+ *                 +-----unclaim------+
  *
- * Whoever moves a request to HANDSHAKE_REQ_DONE (under the lock) owns its
- * ending: either it calls handshake_req_end(), which runs the consumer's
- * callback from a work item, or it is the consumer's own cancel, which
- * ends it with no callback.
+ *   pending or claimed --timeout, cancel by cookie, claimant lost,
+ *                        namespace exit, failed claim--> callback
+ *   pending or claimed --the consumer's handshake_req_cancel()--> no callback
+ *
+ * Every transition is a function of this file, under the namespace's lock;
+ * handshake_count_locked() keeps the counters for all of them. The
+ * consumer's callback and the release of a request run from
+ * handshake_wq: a WQ_MEM_RECLAIM workqueue, so that a storage consumer's
+ * reconnect makes progress under memory pressure.
  */
 #include <linux/file.h>
 #include <linux/jiffies.h>
@@ -27,14 +32,6 @@ static unsigned int handshake_net_id;
 static struct workqueue_struct *handshake_wq;
 /* Requests allocated and not yet freed, in every namespace: 0 at unload. */
 static atomic_t handshake_reqs_alive = ATOMIC_INIT(0);
-
-static unsigned int handshake_default_timeout_ms = 10000;
-module_param_named(default_timeout_ms, handshake_default_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(default_timeout_ms,
-		 "Time limit of a handshake whose consumer gave none (ms)");
-
-/* Upper bound so that a consumer cannot pin a socket and a slot forever. */
-#define HANDSHAKE_MAX_TIMEOUT_MS	(10 * 60 * 1000)
 
 struct handshake_net *handshake_pernet(struct net *net)
 {
@@ -60,6 +57,7 @@ u64 handshake_sock_cookie(struct socket *sock)
 }
 EXPORT_SYMBOL_GPL(handshake_sock_cookie);
 
+/* For readers of the table (GET); changes go through the functions below. */
 struct handshake_req *handshake_req_lookup(struct handshake_net *hn,
 					   u64 cookie)
 {
@@ -72,92 +70,110 @@ struct handshake_req *handshake_req_lookup(struct handshake_net *hn,
 	return NULL;
 }
 
-static void handshake_req_release(struct handshake_req *req)
+static void handshake_req_release(struct work_struct *work)
 {
+	struct handshake_req *req = container_of(work, struct handshake_req,
+						 release_work);
+	struct handshake_net *hn = handshake_pernet(req->net);
+
 	/* The timer may still be queued or running; it must be gone first. */
 	del_timer_sync(&req->timer);
-	fput(req->file);
+	/*
+	 * If the consumer has let go of its socket, this is the last
+	 * reference: close it now, in this kthread, rather than from
+	 * fput()'s delayed work, which may run after the namespace is gone.
+	 */
+	__fput_sync(req->file);
 	put_pid(req->claimant_pid);
 	kfree(req->peername);
 	kfree(req);
 	atomic_dec(&handshake_reqs_alive);
+	if (atomic_dec_and_test(&hn->unreleased))
+		wake_up_var(&hn->unreleased);
 }
 
-/* Context: process; the last put waits for the timer. */
+/**
+ * handshake_req_put - drop a reference to a request
+ * @req: the request
+ *
+ * Context: any context; the release runs from the workqueue.
+ */
 void handshake_req_put(struct handshake_req *req)
 {
 	if (refcount_dec_and_test(&req->ref))
-		handshake_req_release(req);
+		queue_work(handshake_wq, &req->release_work);
 }
 
-/* Takes @req out of the table; its caller now owns its ending. */
-void handshake_req_unlink(struct handshake_net *hn, struct handshake_req *req)
-{
-	lockdep_assert_held(&hn->lock);
-	hash_del(&req->hnode);
-	list_del(&req->node);
-	if (req->state == HANDSHAKE_REQ_PENDING)
-		hn->pending--;
-	req->state = HANDSHAKE_REQ_DONE;
-}
-
+/* The counters, for every transition (@n is -1 for an undone claim). */
 static void handshake_count_locked(struct handshake_net *hn,
-				   enum handshake_event event)
+				   enum handshake_event event, int n)
 {
+	struct handshake_stats *st = &hn->stats;
+
+	lockdep_assert_held(&hn->lock);
 	switch (event) {
+	case HANDSHAKE_EVENT_SUBMITTED:
+		st->submitted += n;
+		break;
+	case HANDSHAKE_EVENT_ACCEPTED:
+		st->accepted += n;
+		break;
 	case HANDSHAKE_EVENT_DONE:
-		hn->stats.succeeded++;
+		st->succeeded += n;
 		break;
 	case HANDSHAKE_EVENT_TIMED_OUT:
-		hn->stats.timed_out++;
+		st->timed_out += n;
 		break;
 	case HANDSHAKE_EVENT_CANCELLED:
-		hn->stats.cancelled++;
+		st->cancelled += n;
 		break;
 	case HANDSHAKE_EVENT_CLAIMANT_LOST:
-		hn->stats.claimant_lost++;
+		st->claimant_lost += n;
 		break;
-	default:
-		hn->stats.failed++;
+	case HANDSHAKE_EVENT_FAILED:
+		st->failed += n;
 		break;
 	}
 }
 
-static void handshake_req_end_locked(struct handshake_net *hn,
-				     struct handshake_req *req, int status,
-				     enum handshake_event event)
+static void handshake_set_state_locked(struct handshake_net *hn,
+				       struct handshake_req *req,
+				       enum handshake_req_state state)
 {
-	handshake_count_locked(hn, event);
+	lockdep_assert_held(&hn->lock);
+	if (req->state == HANDSHAKE_REQ_PENDING)
+		hn->pending--;
+	if (state == HANDSHAKE_REQ_PENDING)
+		hn->pending++;
+	req->state = state;
+}
+
+/* Takes @req out of the table; the caller now owns its ending. */
+static void handshake_unlink_locked(struct handshake_net *hn,
+				    struct handshake_req *req)
+{
+	hash_del(&req->hnode);
+	list_del(&req->node);
+	handshake_set_state_locked(hn, req, HANDSHAKE_REQ_DONE);
+}
+
+/* The consumer may sleep in its callback: it always runs from the wq. */
+static void handshake_call_back(struct handshake_req *req, int status,
+				enum handshake_event event)
+{
 	req->result.status = status;
 	req->event = event;
-	/* The consumer may sleep in its callback: never call it from here. */
 	queue_work(handshake_wq, &req->done_work);
 }
 
-/**
- * handshake_req_end - report the end of a request taken out of the table
- * @req: the request, unlinked by the caller
- * @status: 0 or a negative errno for the consumer
- * @event: how it ended, for the counters and the monitor group
- *
- * Consumes the table's reference.
- */
-void handshake_req_end(struct handshake_req *req, int status,
-		       enum handshake_event event)
+/* Ends a live request with a callback; consumes the table's reference. */
+static void handshake_end_locked(struct handshake_net *hn,
+				 struct handshake_req *req, int status,
+				 enum handshake_event event)
 {
-	struct handshake_net *hn = handshake_pernet(req->net);
-
-	spin_lock_bh(&hn->lock);
-	handshake_req_end_locked(hn, req, status, event);
-	spin_unlock_bh(&hn->lock);
-}
-
-void handshake_req_fail_locked(struct handshake_net *hn,
-			       struct handshake_req *req, int status,
-			       enum handshake_event event)
-{
-	handshake_req_unlink(hn, req);
-	handshake_req_end_locked(hn, req, status, event);
+	handshake_unlink_locked(hn, req);
+	handshake_count_locked(hn, event, 1);
+	handshake_call_back(req, status, event);
 }
 
 static void handshake_req_done_work(struct work_struct *work)
@@ -177,9 +193,180 @@ static void handshake_req_timeout(struct timer_list *t)
 
 	spin_lock(&hn->lock);
 	if (req->state != HANDSHAKE_REQ_DONE)
-		handshake_req_fail_locked(hn, req, -ETIMEDOUT,
-					  HANDSHAKE_EVENT_TIMED_OUT);
+		handshake_end_locked(hn, req, -ETIMEDOUT,
+				     HANDSHAKE_EVENT_TIMED_OUT);
 	spin_unlock(&hn->lock);
+}
+
+/**
+ * handshake_req_claim - an agent claims a pending request
+ * @net: the agent's network namespace
+ * @cookie: the request's cookie
+ * @portid: the agent's netlink port, which alone may complete it
+ *
+ * Context: process context (the agent's); records it as the claimant.
+ * Return: the request with a reference the caller puts, or
+ * ERR_PTR(-ENOENT) if no request with @cookie is pending.
+ */
+struct handshake_req *handshake_req_claim(struct net *net, u64 cookie,
+					  u32 portid)
+{
+	struct handshake_net *hn = handshake_pernet(net);
+	struct pid *pid = get_pid(task_tgid(current));
+	struct handshake_req *req;
+
+	spin_lock_bh(&hn->lock);
+	req = handshake_req_lookup(hn, cookie);
+	if (!req || req->state != HANDSHAKE_REQ_PENDING) {
+		spin_unlock_bh(&hn->lock);
+		put_pid(pid);
+		return ERR_PTR(-ENOENT);
+	}
+	handshake_set_state_locked(hn, req, HANDSHAKE_REQ_CLAIMED);
+	handshake_count_locked(hn, HANDSHAKE_EVENT_ACCEPTED, 1);
+	req->claimant_portid = portid;
+	swap(req->claimant_pid, pid);
+	refcount_inc(&req->ref);
+	spin_unlock_bh(&hn->lock);
+	put_pid(pid);
+	return req;
+}
+
+/**
+ * handshake_req_unclaim - give back a claim the agent never heard of
+ * @req: the request, from handshake_req_claim()
+ * @portid: the claimant's port
+ *
+ * The request is pending again, as if the claim had not happened: no
+ * claimant, and the accepted counter taken back. Nothing if it has moved on.
+ */
+void handshake_req_unclaim(struct handshake_req *req, u32 portid)
+{
+	struct handshake_net *hn = handshake_pernet(req->net);
+	struct pid *pid = NULL;
+
+	spin_lock_bh(&hn->lock);
+	if (req->state == HANDSHAKE_REQ_CLAIMED &&
+	    req->claimant_portid == portid) {
+		handshake_set_state_locked(hn, req, HANDSHAKE_REQ_PENDING);
+		handshake_count_locked(hn, HANDSHAKE_EVENT_ACCEPTED, -1);
+		req->claimant_portid = 0;
+		swap(req->claimant_pid, pid);
+	}
+	spin_unlock_bh(&hn->lock);
+	put_pid(pid);
+}
+
+/**
+ * handshake_req_fail_claimed - end a claim that cannot be served
+ * @req: the request, from handshake_req_claim()
+ * @portid: the claimant's port
+ * @status: negative errno for the consumer
+ *
+ * Nothing if the request has ended or changed hands meanwhile.
+ */
+void handshake_req_fail_claimed(struct handshake_req *req, u32 portid,
+				int status)
+{
+	struct handshake_net *hn = handshake_pernet(req->net);
+
+	spin_lock_bh(&hn->lock);
+	if (req->state == HANDSHAKE_REQ_CLAIMED &&
+	    req->claimant_portid == portid)
+		handshake_end_locked(hn, req, status, HANDSHAKE_EVENT_FAILED);
+	spin_unlock_bh(&hn->lock);
+}
+
+/**
+ * handshake_req_take - the claimant takes its request out of the table
+ * @net: the claimant's network namespace
+ * @cookie: the request's cookie
+ * @portid: the claimant's port
+ *
+ * The caller owns the request's ending from here on and must end it with
+ * handshake_req_finish().
+ *
+ * Return: the request; ERR_PTR(-ENOENT) if no request with @cookie is live,
+ * ERR_PTR(-EPERM) if it is not claimed by @portid.
+ */
+struct handshake_req *handshake_req_take(struct net *net, u64 cookie,
+					 u32 portid)
+{
+	struct handshake_net *hn = handshake_pernet(net);
+	struct handshake_req *req;
+
+	spin_lock_bh(&hn->lock);
+	req = handshake_req_lookup(hn, cookie);
+	if (!req) {
+		req = ERR_PTR(-ENOENT);
+	} else if (req->state != HANDSHAKE_REQ_CLAIMED ||
+		   req->claimant_portid != portid) {
+		req = ERR_PTR(-EPERM);
+	} else {
+		handshake_unlink_locked(hn, req);
+	}
+	spin_unlock_bh(&hn->lock);
+	return req;
+}
+
+/**
+ * handshake_req_finish - end a request taken with handshake_req_take()
+ * @req: the request
+ * @status: 0 or a negative errno for the consumer
+ * @event: %HANDSHAKE_EVENT_DONE or %HANDSHAKE_EVENT_FAILED
+ *
+ * Consumes the table's reference.
+ */
+void handshake_req_finish(struct handshake_req *req, int status,
+			  enum handshake_event event)
+{
+	struct handshake_net *hn = handshake_pernet(req->net);
+
+	spin_lock_bh(&hn->lock);
+	handshake_count_locked(hn, event, 1);
+	spin_unlock_bh(&hn->lock);
+	handshake_call_back(req, status, event);
+}
+
+/**
+ * handshake_req_cancel_cookie - an administrator cancels a request
+ * @net: the network namespace
+ * @cookie: the request's cookie
+ *
+ * The consumer is called back with -ECANCELED.
+ *
+ * Return: 0, or -ENOENT if no request with @cookie is live.
+ */
+int handshake_req_cancel_cookie(struct net *net, u64 cookie)
+{
+	struct handshake_net *hn = handshake_pernet(net);
+	struct handshake_req *req;
+
+	spin_lock_bh(&hn->lock);
+	req = handshake_req_lookup(hn, cookie);
+	if (req)
+		handshake_end_locked(hn, req, -ECANCELED,
+				     HANDSHAKE_EVENT_CANCELLED);
+	spin_unlock_bh(&hn->lock);
+	return req ? 0 : -ENOENT;
+}
+
+/*
+ * The netlink socket that claimed requests is gone: fail them now rather
+ * than leave their consumers waiting for the timeout.
+ */
+void handshake_claimant_lost(struct net *net, u32 portid)
+{
+	struct handshake_net *hn = handshake_pernet(net);
+	struct handshake_req *req, *tmp;
+
+	spin_lock_bh(&hn->lock);
+	list_for_each_entry_safe(req, tmp, &hn->requests, node)
+		if (req->state == HANDSHAKE_REQ_CLAIMED &&
+		    req->claimant_portid == portid)
+			handshake_end_locked(hn, req, -ECONNABORTED,
+					     HANDSHAKE_EVENT_CLAIMANT_LOST);
+	spin_unlock_bh(&hn->lock);
 }
 
 static int handshake_args_check(const struct handshake_args *args)
@@ -216,10 +403,11 @@ static int handshake_args_check(const struct handshake_args *args)
 	return 0;
 }
 
-static struct handshake_req *handshake_req_alloc(const struct handshake_args *args,
-						 gfp_t gfp)
+static struct handshake_req *
+handshake_req_alloc(const struct handshake_args *args, gfp_t gfp)
 {
-	unsigned int timeout_ms = args->timeout_ms ?: handshake_default_timeout_ms;
+	unsigned int timeout_ms = args->timeout_ms ?:
+		READ_ONCE(handshake_default_timeout_ms);
 	struct handshake_req *req;
 
 	req = kzalloc(sizeof(*req), gfp);
@@ -232,7 +420,6 @@ static struct handshake_req *handshake_req_alloc(const struct handshake_args *ar
 			return NULL;
 		}
 	}
-	atomic_inc(&handshake_reqs_alive);
 	req->args = *args;
 	req->args.peername = req->peername;
 	req->args.timeout_ms = timeout_ms;
@@ -240,10 +427,12 @@ static struct handshake_req *handshake_req_alloc(const struct handshake_args *ar
 	req->cookie = handshake_sock_cookie(args->sock);
 	req->file = args->sock->file;
 	/* Kept for GET dumps, which cannot sleep in getname(). */
-	req->local_addr_len = kernel_getsockname(args->sock,
-						 (struct sockaddr *)&req->local_addr);
-	req->peer_addr_len = kernel_getpeername(args->sock,
-						(struct sockaddr *)&req->peer_addr);
+	req->local_addr_len =
+		kernel_getsockname(args->sock,
+				   (struct sockaddr *)&req->local_addr);
+	req->peer_addr_len =
+		kernel_getpeername(args->sock,
+				   (struct sockaddr *)&req->peer_addr);
 	req->submitted = jiffies;
 	req->deadline = req->submitted + msecs_to_jiffies(timeout_ms);
 	req->state = HANDSHAKE_REQ_PENDING;
@@ -251,6 +440,7 @@ static struct handshake_req *handshake_req_alloc(const struct handshake_args *ar
 	refcount_set(&req->ref, 2);
 	timer_setup(&req->timer, handshake_req_timeout, 0);
 	INIT_WORK(&req->done_work, handshake_req_done_work);
+	INIT_WORK(&req->release_work, handshake_req_release);
 	return req;
 }
 
@@ -263,11 +453,47 @@ static bool handshake_req_withdraw(struct handshake_net *hn,
 	spin_lock_bh(&hn->lock);
 	pending = req->state == HANDSHAKE_REQ_PENDING;
 	if (pending) {
-		handshake_req_unlink(hn, req);
-		hn->stats.failed++;
+		handshake_unlink_locked(hn, req);
+		handshake_count_locked(hn, HANDSHAKE_EVENT_FAILED, 1);
 	}
 	spin_unlock_bh(&hn->lock);
 	return pending;
+}
+
+/* Puts @req in the table, or says why not. */
+static int handshake_req_insert(struct handshake_net *hn,
+				struct handshake_req *req,
+				struct sk_buff *event)
+{
+	spin_lock_bh(&hn->lock);
+	if (hn->exiting) {
+		spin_unlock_bh(&hn->lock);
+		return -ENETDOWN;
+	}
+	if (handshake_req_lookup(hn, req->cookie)) {
+		spin_unlock_bh(&hn->lock);
+		return -EBUSY;
+	}
+	if (hn->pending >= READ_ONCE(handshake_pending_limit)) {
+		spin_unlock_bh(&hn->lock);
+		return -EAGAIN;
+	}
+	get_file(req->file);
+	atomic_inc(&hn->unreleased);
+	req->seq = ++hn->next_seq;
+	hash_add(hn->table, &req->hnode, req->cookie);
+	list_add_tail(&req->node, &hn->requests);
+	hn->pending++;
+	handshake_count_locked(hn, HANDSHAKE_EVENT_SUBMITTED, 1);
+	mod_timer(&req->timer, req->deadline);
+	/*
+	 * Under the lock, so that no claim (which needs the lock to find the
+	 * request) can be reported before it: observers see events in order.
+	 */
+	if (event)
+		handshake_event_send(req, event, GFP_ATOMIC);
+	spin_unlock_bh(&hn->lock);
+	return 0;
 }
 
 /**
@@ -275,7 +501,11 @@ static bool handshake_req_withdraw(struct handshake_net *hn,
  * @args: what to do; copied, so it may live on the caller's stack
  * @gfp: allocation flags
  *
- * Context: process context; might sleep.
+ * The socket's address is read with kernel_getsockname(), which takes the
+ * socket lock: the caller must not hold it (lock_sock()). With lockdep,
+ * a caller that does gets -EDEADLK instead of a deadlock.
+ *
+ * Context: process context; might sleep. Socket lock not held.
  *
  * Return: 0 if the request is queued (@args->done will run exactly once,
  * unless handshake_req_cancel() wins); -EINVAL for bad arguments or a socket
@@ -283,62 +513,50 @@ static bool handshake_req_withdraw(struct handshake_net *hn,
  * (not connected, or the peer has closed already); -EBUSY if a request
  * exists for this socket; -EAGAIN if the namespace's pending limit is
  * reached; -ESRCH if no agent listens in the socket's network namespace;
- * -ENOMEM; -ENETDOWN if the socket's
- * network namespace is going away.
+ * -ENOMEM; -ENETDOWN if the socket's network namespace is going away;
+ * -EDEADLK if the caller holds the socket lock (lockdep kernels only).
  */
 int handshake_req_submit(const struct handshake_args *args, gfp_t gfp)
 {
 	struct handshake_req *req;
 	struct handshake_net *hn;
+	struct sk_buff *event;
+	struct net *net;
 	int err;
 
 	might_sleep();
 	err = handshake_args_check(args);
 	if (err)
 		return err;
-	hn = handshake_pernet(sock_net(args->sock->sk));
-	if (!genl_has_listeners(&handshake_genl_family, sock_net(args->sock->sk),
+	if (IS_ENABLED(CONFIG_LOCKDEP) && lockdep_sock_is_held(args->sock->sk))
+		return -EDEADLK;
+	net = sock_net(args->sock->sk);
+	hn = handshake_pernet(net);
+	if (!genl_has_listeners(&handshake_genl_family, net,
 				HANDSHAKE_MCGRP_TLS_ID))
 		return -ESRCH;
 	req = handshake_req_alloc(args, gfp);
 	if (!req)
 		return -ENOMEM;
-
-	spin_lock_bh(&hn->lock);
-	if (hn->exiting)
-		err = -ENETDOWN;
-	else if (handshake_req_lookup(hn, req->cookie))
-		err = -EBUSY;
-	else if (hn->pending >= handshake_pending_limit)
-		err = -EAGAIN;
+	atomic_inc(&handshake_reqs_alive);
+	event = handshake_event_msg(req, HANDSHAKE_EVENT_SUBMITTED, 0, gfp);
+	err = handshake_req_insert(hn, req, event);
 	if (err) {
-		spin_unlock_bh(&hn->lock);
+		kfree_skb(event);
 		kfree(req->peername);
 		kfree(req);
 		atomic_dec(&handshake_reqs_alive);
 		return err;
 	}
-	get_file(req->file);
-	req->seq = ++hn->next_seq;
-	hash_add(hn->table, &req->hnode, req->cookie);
-	list_add_tail(&req->node, &hn->requests);
-	hn->pending++;
-	hn->stats.submitted++;
-	mod_timer(&req->timer, req->deadline);
-	/*
-	 * Under the lock, so that no accept (which needs the lock to find the
-	 * request) can report before this: observers see events in order.
-	 */
-	handshake_notify_event(req, HANDSHAKE_EVENT_SUBMITTED, 0, GFP_ATOMIC);
-	spin_unlock_bh(&hn->lock);
 
 	/*
 	 * genl_has_listeners() above counts the listeners of every namespace;
 	 * only the multicast itself tells whether this one has an agent. A
 	 * request nobody here heard of, and nobody claimed since, is taken
 	 * back. (Agents set NETLINK_BROADCAST_ERROR, so that an overrun of
-	 * theirs reads -ENOBUFS, not -ESRCH.) Any other lost event is not fatal: agents resync from the GET
-	 * dump, and the timer bounds the wait either way.
+	 * theirs reads -ENOBUFS, not -ESRCH.) Any other lost event is not
+	 * fatal: agents resync from the GET dump, and the timer bounds the
+	 * wait either way.
 	 */
 	if (handshake_notify_request(req, gfp) == -ESRCH &&
 	    handshake_req_withdraw(hn, req)) {
@@ -356,7 +574,8 @@ EXPORT_SYMBOL_GPL(handshake_req_submit);
  * handshake_req_cancel - withdraw a handshake request
  * @sock: the socket the request was submitted for
  *
- * Context: process context; might sleep.
+ * Context: any context, softirq included (e.g. a consumer's
+ * sk_state_change callback).
  *
  * Return: true if the request was withdrawn before it ended: its callback
  * will not run. False if there is no live request for @sock: either none
@@ -368,41 +587,22 @@ bool handshake_req_cancel(struct socket *sock)
 	u64 cookie = handshake_sock_cookie(sock);
 	struct handshake_req *req;
 
-	might_sleep();
 	spin_lock_bh(&hn->lock);
 	req = handshake_req_lookup(hn, cookie);
 	if (!req || req->file != sock->file) {
 		spin_unlock_bh(&hn->lock);
 		return false;
 	}
-	handshake_req_unlink(hn, req);
-	hn->stats.cancelled++;
+	handshake_unlink_locked(hn, req);
+	handshake_count_locked(hn, HANDSHAKE_EVENT_CANCELLED, 1);
 	spin_unlock_bh(&hn->lock);
 
 	handshake_notify_event(req, HANDSHAKE_EVENT_CANCELLED, -ECANCELED,
-			       GFP_KERNEL);
+			       GFP_ATOMIC);
 	handshake_req_put(req);
 	return true;
 }
 EXPORT_SYMBOL_GPL(handshake_req_cancel);
-
-/*
- * The netlink socket that claimed requests is gone: fail them now rather
- * than leave their consumers waiting for the timeout.
- */
-void handshake_claimant_lost(struct net *net, u32 portid)
-{
-	struct handshake_net *hn = handshake_pernet(net);
-	struct handshake_req *req, *tmp;
-
-	spin_lock_bh(&hn->lock);
-	list_for_each_entry_safe(req, tmp, &hn->requests, node)
-		if (req->state == HANDSHAKE_REQ_CLAIMED &&
-		    req->claimant_portid == portid)
-			handshake_req_fail_locked(hn, req, -ECONNABORTED,
-						  HANDSHAKE_EVENT_CLAIMANT_LOST);
-	spin_unlock_bh(&hn->lock);
-}
 
 static int __net_init handshake_net_init(struct net *net)
 {
@@ -411,9 +611,18 @@ static int __net_init handshake_net_init(struct net *net)
 	spin_lock_init(&hn->lock);
 	hash_init(hn->table);
 	INIT_LIST_HEAD(&hn->requests);
+	atomic_set(&hn->unreleased, 0);
 	return 0;
 }
 
+/*
+ * Namespaces exit in the reverse order of registration: this runs after
+ * the exit of consumers loaded after handshake.ko, and before TCP's. Every
+ * live request ends with -ENETDOWN, and this returns only once all the
+ * namespace's requests are released: their callbacks have run, and the
+ * sockets whose last reference they held are closed while TCP still works
+ * in the namespace.
+ */
 static void __net_exit handshake_net_exit(struct net *net)
 {
 	struct handshake_net *hn = handshake_pernet(net);
@@ -422,11 +631,10 @@ static void __net_exit handshake_net_exit(struct net *net)
 	spin_lock_bh(&hn->lock);
 	hn->exiting = true;
 	list_for_each_entry_safe(req, tmp, &hn->requests, node)
-		handshake_req_fail_locked(hn, req, -ENETDOWN,
-					  HANDSHAKE_EVENT_FAILED);
+		handshake_end_locked(hn, req, -ENETDOWN,
+				     HANDSHAKE_EVENT_FAILED);
 	spin_unlock_bh(&hn->lock);
-	/* The callbacks must be over before the namespace is freed. */
-	flush_workqueue(handshake_wq);
+	wait_var_event(&hn->unreleased, !atomic_read(&hn->unreleased));
 }
 
 static struct pernet_operations handshake_net_ops = {
@@ -440,7 +648,8 @@ int handshake_requests_init(void)
 {
 	int err;
 
-	handshake_wq = alloc_workqueue("handshake", WQ_UNBOUND, 0);
+	handshake_wq = alloc_workqueue("handshake", WQ_UNBOUND | WQ_MEM_RECLAIM,
+				       0);
 	if (!handshake_wq)
 		return -ENOMEM;
 	err = register_pernet_subsys(&handshake_net_ops);
