@@ -11,13 +11,29 @@
  * Contract:
  *  - The socket is a connected (ESTABLISHED) TCP socket with a file
  *    (sock_alloc_file()); a request pins that file until it ends.
- *  - After a successful submit, @done runs exactly once, in process context
- *    (it may sleep) -- unless the consumer wins handshake_req_cancel(), in
- *    which case it never runs.
+ *    handshake_req_submit() is called in process context without the
+ *    socket lock.
+ *  - After a successful submit, @done runs exactly once -- unless the
+ *    consumer wins handshake_req_cancel(), in which case it never runs.
+ *    It runs in process context (it may sleep), from a WQ_MEM_RECLAIM
+ *    workqueue: it may allocate with GFP_NOIO and reconnect under memory
+ *    pressure, but it must not wait for memory reclaim to finish I/O of
+ *    its own.
+ *  - handshake_req_cancel() may be called from any context, softirq
+ *    included (e.g. from the socket's sk_state_change).
+ *  - Namespace exit: kernel sockets do not pin their network namespace.
+ *    Requests still live when the socket's namespace exits end with
+ *    -ENETDOWN, and the namespace is freed only after their callbacks
+ *    have run and every socket whose last reference a request held is
+ *    closed. A consumer whose own pernet exit runs first (consumers load
+ *    after handshake.ko, so theirs does) must either cancel its requests
+ *    there or keep what @done touches alive until @done has run, and must
+ *    release its own references to its sockets before its exit returns.
  *  - On success (status 0) kTLS is installed in both directions: plain
  *    kernel_sendmsg() and kernel_recvmsg() are encrypted from then on. The
  *    peer may send records other than application data (TLS 1.3 session
- *    tickets, alerts): read with a control buffer and check the type with
+ *    tickets, alerts): read with a control buffer
+ *    (union handshake_record_cmsg) and check the type with
  *    handshake_record_type().
  *  - On failure the socket is not usable for TLS; the consumer closes it.
  */
