@@ -11,8 +11,10 @@
 set -u
 src=$1 work=$2
 shift 2
+mkdir -p "$work/cache"
+# Absolute: apt takes a relative directory as relative to its own root.
+src=$(cd "$src" && pwd) work=$(cd "$work" && pwd)
 cache="$work/cache"
-mkdir -p "$cache"
 
 # Both print to stderr: they are also called inside $(...).
 fail() {
@@ -182,7 +184,8 @@ _lint_apt_update() {
 # lint_headers ARCH FLAVOUR oldest|newest: the build tree of the oldest or
 # the newest linux-headers-6.1.0-N-FLAVOUR package of architecture ARCH that
 # Debian's archive offers, unpacked with its -common package into the cache
-# (once per package version). The unpacked tree is made to work where it
+# (once per package version), or the installed tree if that very package
+# and version is installed. The unpacked tree is made to work where it
 # lies: its Makefile includes the unpacked -common's Makefile (Debian's
 # names /usr/src/... absolutely), and its scripts/ and tools/ links
 # (../../lib/linux-kbuild-6.1/...) reach the installed linux-kbuild-6.1,
@@ -209,6 +212,12 @@ lint_headers() {
 	# shellcheck disable=SC2086
 	ver=$(apt-cache $opts show "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1)
 	[ -n "$ver" ] || skip "apt has no version of $pkg"
+	# The same package installed (the newest amd64 one, usually): use it.
+	if [ "$(dpkg-query -W -f='${Version} ${Status}' "$pkg" 2>/dev/null)" = "$ver install ok installed" ] &&
+		[ -f "/usr/src/$pkg/Makefile" ]; then
+		echo "/usr/src/$pkg"
+		return 0
+	fi
 	root="$cache/headers/${pkg}_$ver"
 	lint_locked "headers-$pkg" _lint_unpack_headers "$arch" "$pkg" "$common" "$ver" "$root" >&2 ||
 		skip "could not download or unpack $pkg $ver ($arch) and $common"
