@@ -55,7 +55,8 @@ struct socket;
 /**
  * struct handshake_result - outcome of a handshake
  * @status: 0 on success, or a negative errno
- * @tls_version: negotiated record version (%TLS_1_2_VERSION or %TLS_1_3_VERSION)
+ * @tls_version: negotiated record version (%TLS_1_2_VERSION or
+ *	%TLS_1_3_VERSION)
  * @cipher: negotiated cipher (%TLS_CIPHER_AES_GCM_128, ...)
  * @num_peerids: number of valid entries in @peerids
  * @peerids: key serials of the peer identities the agent authenticated

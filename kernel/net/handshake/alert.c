@@ -25,7 +25,8 @@
 u8 handshake_record_type(const struct cmsghdr *cmsg)
 {
 	if (cmsg->cmsg_len < CMSG_LEN(sizeof(u8)) ||
-	    cmsg->cmsg_level != SOL_TLS || cmsg->cmsg_type != TLS_GET_RECORD_TYPE)
+	    cmsg->cmsg_level != SOL_TLS ||
+	    cmsg->cmsg_type != TLS_GET_RECORD_TYPE)
 		return 0;
 	return *(const u8 *)CMSG_DATA(cmsg);
 }

@@ -26,17 +26,17 @@ struct handshake_cipher_layout {
 };
 
 /* _cipher is also the prefix of the cipher's size constants in tls.h. */
-#define HANDSHAKE_LAYOUT(_cipher, _type)				\
+#define HANDSHAKE_LAYOUT(_cipher, type)				\
 	{								\
 		.cipher = _cipher,					\
-		.info_len = sizeof(struct _type),			\
+		.info_len = sizeof(struct type),			\
 		.key_len = _cipher##_KEY_SIZE,				\
-		.key_off = offsetof(struct _type, key),			\
+		.key_off = offsetof(struct type, key),			\
 		.iv_len = _cipher##_IV_SIZE,				\
-		.iv_off = offsetof(struct _type, iv),			\
+		.iv_off = offsetof(struct type, iv),			\
 		.salt_len = _cipher##_SALT_SIZE,			\
-		.salt_off = offsetof(struct _type, salt),		\
-		.seq_off = offsetof(struct _type, rec_seq),		\
+		.salt_off = offsetof(struct type, salt),		\
+		.seq_off = offsetof(struct type, rec_seq),		\
 	}
 
 static const struct handshake_cipher_layout handshake_ciphers[] = {
@@ -79,9 +79,11 @@ static int handshake_crypto_part(u8 *info, struct nlattr **tb, int type,
 		[HANDSHAKE_A_CRYPTO_REC_SEQ] = "rec-seq missing",
 	};
 	static const char * const badlen[] = {
-		[HANDSHAKE_A_CRYPTO_KEY] = "key length does not match the cipher",
+		[HANDSHAKE_A_CRYPTO_KEY] =
+			"key length does not match the cipher",
 		[HANDSHAKE_A_CRYPTO_IV] = "iv length does not match the cipher",
-		[HANDSHAKE_A_CRYPTO_SALT] = "salt length does not match the cipher",
+		[HANDSHAKE_A_CRYPTO_SALT] =
+			"salt length does not match the cipher",
 		[HANDSHAKE_A_CRYPTO_REC_SEQ] = "rec-seq length is not 8",
 	};
 	const struct nlattr *attr = tb[type];
@@ -122,7 +124,8 @@ static int handshake_crypto_parse(const struct handshake_cipher_layout *layout,
 	ci->info.version = version;
 	ci->info.cipher_type = layout->cipher;
 	err = handshake_crypto_part(info, tb, HANDSHAKE_A_CRYPTO_KEY,
-				    layout->key_len, layout->key_off, dir, extack);
+				    layout->key_len, layout->key_off, dir,
+				    extack);
 	if (!err)
 		err = handshake_crypto_part(info, tb, HANDSHAKE_A_CRYPTO_IV,
 					    layout->iv_len, layout->iv_off,
@@ -132,7 +135,8 @@ static int handshake_crypto_parse(const struct handshake_cipher_layout *layout,
 					    layout->salt_len, layout->salt_off,
 					    dir, extack);
 	if (!err)
-		err = handshake_crypto_part(info, tb, HANDSHAKE_A_CRYPTO_REC_SEQ,
+		err = handshake_crypto_part(info, tb,
+					    HANDSHAKE_A_CRYPTO_REC_SEQ,
 					    TLS_CIPHER_AES_GCM_128_REC_SEQ_SIZE,
 					    layout->seq_off, dir, extack);
 	return err;
@@ -152,7 +156,7 @@ int handshake_session_parse(const struct nlattr *attr,
 {
 	struct nlattr *tb[HANDSHAKE_A_SESSION_MAX + 1];
 	const struct handshake_cipher_layout *layout;
-	u16 version;
+	u16 version, cipher;
 	int err;
 
 	BUILD_BUG_ON(HANDSHAKE_TLS_VERSION_1_2 != TLS_1_2_VERSION);
@@ -167,7 +171,8 @@ int handshake_session_parse(const struct nlattr *attr,
 	if (err)
 		return err;
 	if (!tb[HANDSHAKE_A_SESSION_TLS_VERSION]) {
-		NL_SET_ERR_MSG_ATTR(extack, attr, "session: tls-version missing");
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "session: tls-version missing");
 		return -EINVAL;
 	}
 	version = nla_get_u16(tb[HANDSHAKE_A_SESSION_TLS_VERSION]);
@@ -180,7 +185,8 @@ int handshake_session_parse(const struct nlattr *attr,
 		NL_SET_ERR_MSG_ATTR(extack, attr, "session: cipher missing");
 		return -EINVAL;
 	}
-	layout = handshake_cipher_find(nla_get_u16(tb[HANDSHAKE_A_SESSION_CIPHER]));
+	cipher = nla_get_u16(tb[HANDSHAKE_A_SESSION_CIPHER]);
+	layout = handshake_cipher_find(cipher);
 	if (!layout) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[HANDSHAKE_A_SESSION_CIPHER],
 				    "session: cipher is not one kTLS takes");
@@ -192,8 +198,9 @@ int handshake_session_parse(const struct nlattr *attr,
 		return -EINVAL;
 	}
 	session->info_len = layout->info_len;
-	err = handshake_crypto_parse(layout, version, tb[HANDSHAKE_A_SESSION_TX],
-				     &session->tx, extack);
+	err = handshake_crypto_parse(layout, version,
+				     tb[HANDSHAKE_A_SESSION_TX], &session->tx,
+				     extack);
 	if (!err)
 		err = handshake_crypto_parse(layout, version,
 					     tb[HANDSHAKE_A_SESSION_RX],

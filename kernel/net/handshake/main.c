@@ -33,7 +33,7 @@ static const struct kernel_param_ops handshake_timeout_ops = {
 module_param_cb(default_timeout_ms, &handshake_timeout_ops,
 		&handshake_default_timeout_ms, 0644);
 MODULE_PARM_DESC(default_timeout_ms,
-		 "Time limit of a handshake whose consumer gave none (ms, 1 to 600000)");
+		 "Time limit of a handshake whose consumer gave none (ms, at most 600000)");
 
 static int __init handshake_init(void)
 {
@@ -68,6 +68,6 @@ static void __exit handshake_exit(void)
 module_init(handshake_init);
 module_exit(handshake_exit);
 
-MODULE_DESCRIPTION("Handshake upcall: TLS handshakes by a user-space agent, kTLS by the kernel");
+MODULE_DESCRIPTION("TLS handshake upcall for in-kernel consumers");
 MODULE_LICENSE("GPL");
 MODULE_SOFTDEP("pre: tls");

@@ -21,22 +21,25 @@
 #include "handshake.h"
 #include "trace.h"
 
-/* Lengths depend on the cipher: ktls.c checks them, so they fail the request. */
-static const struct nla_policy handshake_crypto_policy[HANDSHAKE_A_CRYPTO_MAX + 1] = {
+/* Lengths depend on the cipher: ktls.c checks them (failing the request). */
+static const struct nla_policy
+handshake_crypto_policy[HANDSHAKE_A_CRYPTO_MAX + 1] = {
 	[HANDSHAKE_A_CRYPTO_KEY] = { .type = NLA_BINARY },
 	[HANDSHAKE_A_CRYPTO_IV] = { .type = NLA_BINARY },
 	[HANDSHAKE_A_CRYPTO_SALT] = { .type = NLA_BINARY },
 	[HANDSHAKE_A_CRYPTO_REC_SEQ] = { .type = NLA_BINARY },
 };
 
-static const struct nla_policy handshake_session_policy[HANDSHAKE_A_SESSION_MAX + 1] = {
+static const struct nla_policy
+handshake_session_policy[HANDSHAKE_A_SESSION_MAX + 1] = {
 	[HANDSHAKE_A_SESSION_TLS_VERSION] = { .type = NLA_U16 },
 	[HANDSHAKE_A_SESSION_CIPHER] = { .type = NLA_U16 },
 	[HANDSHAKE_A_SESSION_TX] = NLA_POLICY_NESTED(handshake_crypto_policy),
 	[HANDSHAKE_A_SESSION_RX] = NLA_POLICY_NESTED(handshake_crypto_policy),
 };
 
-static const struct nla_policy handshake_cookie_policy[HANDSHAKE_A_COOKIE + 1] = {
+static const struct nla_policy
+handshake_cookie_policy[HANDSHAKE_A_COOKIE + 1] = {
 	[HANDSHAKE_A_COOKIE] = { .type = NLA_U64 },
 };
 
@@ -51,7 +54,8 @@ static const struct nla_policy handshake_cookie_policy[HANDSHAKE_A_COOKIE + 1] =
  */
 static const struct nla_policy handshake_done_core_policy[HANDSHAKE_A_MAX + 1];
 
-static const struct nla_policy handshake_done_policy[HANDSHAKE_A_REMOTE_AUTH + 1] = {
+static const struct nla_policy
+handshake_done_policy[HANDSHAKE_A_REMOTE_AUTH + 1] = {
 	[HANDSHAKE_A_COOKIE] = { .type = NLA_U64 },
 	[HANDSHAKE_A_STATUS] = { .type = NLA_U32 },
 	[HANDSHAKE_A_SESSION] = NLA_POLICY_NESTED(handshake_session_policy),
@@ -102,7 +106,8 @@ static int handshake_put_name(struct sk_buff *msg,
 }
 
 /* What every message about a request carries. Never sleeps. */
-static int handshake_put_req(struct sk_buff *msg, const struct handshake_req *req)
+static int handshake_put_req(struct sk_buff *msg,
+			     const struct handshake_req *req)
 {
 	if (handshake_put_name(msg, req) ||
 	    nla_put_u32(msg, HANDSHAKE_A_ROLE, req->args.role) ||
@@ -121,15 +126,18 @@ static int handshake_put_req(struct sk_buff *msg, const struct handshake_req *re
 }
 
 /* The credentials the agent needs to run the handshake. */
-static int handshake_put_auth(struct sk_buff *msg, const struct handshake_req *req)
+static int handshake_put_auth(struct sk_buff *msg,
+			      const struct handshake_req *req)
 {
 	const struct handshake_args *args = &req->args;
 	struct nlattr *nest;
 	unsigned int i;
 
-	if (args->keyring && nla_put_s32(msg, HANDSHAKE_A_KEYRING, args->keyring))
+	if (args->keyring &&
+	    nla_put_s32(msg, HANDSHAKE_A_KEYRING, args->keyring))
 		return -EMSGSIZE;
-	if (args->auth == HANDSHAKE_AUTH_X509 && (args->cert || args->privkey)) {
+	if (args->auth == HANDSHAKE_AUTH_X509 &&
+	    (args->cert || args->privkey)) {
 		nest = nla_nest_start(msg, HANDSHAKE_A_X509);
 		if (!nest ||
 		    nla_put_s32(msg, HANDSHAKE_A_X509_CERT, args->cert) ||
@@ -139,12 +147,14 @@ static int handshake_put_auth(struct sk_buff *msg, const struct handshake_req *r
 	}
 	if (args->auth == HANDSHAKE_AUTH_PSK)
 		for (i = 0; i < args->num_psk; i++)
-			if (nla_put_s32(msg, HANDSHAKE_A_PEER_IDENTITY, args->psk[i]))
+			if (nla_put_s32(msg, HANDSHAKE_A_PEER_IDENTITY,
+					args->psk[i]))
 				return -EMSGSIZE;
 	return 0;
 }
 
-static int handshake_put_state(struct sk_buff *msg, const struct handshake_req *req)
+static int handshake_put_state(struct sk_buff *msg,
+			       const struct handshake_req *req)
 {
 	u32 state = req->state == HANDSHAKE_REQ_PENDING ?
 		HANDSHAKE_STATE_PENDING : HANDSHAKE_STATE_CLAIMED;
@@ -308,7 +318,8 @@ static int handshake_nl_accept_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
-		GENL_SET_ERR_MSG(info, "no free file descriptor for the socket");
+		GENL_SET_ERR_MSG(info,
+				 "no free file descriptor for the socket");
 		return fd;
 	}
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
@@ -472,7 +483,8 @@ static int handshake_nl_done_doit(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-static int handshake_fill_get(struct sk_buff *msg, const struct handshake_req *req,
+static int handshake_fill_get(struct sk_buff *msg,
+			      const struct handshake_req *req,
 			      u32 portid, u32 seq, int flags)
 {
 	void *hdr;
@@ -492,6 +504,7 @@ static int handshake_fill_get(struct sk_buff *msg, const struct handshake_req *r
 static int handshake_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct handshake_net *hn = handshake_pernet(genl_info_net(info));
+	struct nlattr *cookie = info->attrs[HANDSHAKE_A_COOKIE];
 	struct handshake_req *req;
 	struct sk_buff *msg;
 	int err;
@@ -502,15 +515,14 @@ static int handshake_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	spin_lock_bh(&hn->lock);
-	req = handshake_req_lookup(hn, nla_get_u64(info->attrs[HANDSHAKE_A_COOKIE]));
+	req = handshake_req_lookup(hn, nla_get_u64(cookie));
 	err = req ? handshake_fill_get(msg, req, info->snd_portid,
 				       info->snd_seq, 0) : -ENOENT;
 	spin_unlock_bh(&hn->lock);
 	if (err) {
 		nlmsg_free(msg);
 		if (err == -ENOENT)
-			NL_SET_ERR_MSG_ATTR(info->extack,
-					    info->attrs[HANDSHAKE_A_COOKIE],
+			NL_SET_ERR_MSG_ATTR(info->extack, cookie,
 					    "no request with this cookie");
 		return err;
 	}
@@ -521,7 +533,8 @@ static int handshake_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
  * Requests end while a dump is under way: it resumes after the last
  * request it gave (by submission number), not at an index that shifts.
  */
-static int handshake_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+static int handshake_nl_get_dumpit(struct sk_buff *skb,
+				   struct netlink_callback *cb)
 {
 	struct handshake_net *hn = handshake_pernet(sock_net(skb->sk));
 	u64 *last = (u64 *)cb->ctx;

@@ -560,7 +560,8 @@ int handshake_req_submit(const struct handshake_args *args, gfp_t gfp)
 	 */
 	if (handshake_notify_request(req, gfp) == -ESRCH &&
 	    handshake_req_withdraw(hn, req)) {
-		handshake_notify_event(req, HANDSHAKE_EVENT_FAILED, -ESRCH, gfp);
+		handshake_notify_event(req, HANDSHAKE_EVENT_FAILED, -ESRCH,
+				       gfp);
 		handshake_req_put(req);
 		handshake_req_put(req);
 		return -ESRCH;
@@ -663,6 +664,7 @@ void handshake_requests_exit(void)
 	unregister_pernet_subsys(&handshake_net_ops);
 	destroy_workqueue(handshake_wq);
 	/* A leak shows in the kernel log, which the tests watch. */
-	WARN(atomic_read(&handshake_reqs_alive), "handshake: %d requests leaked\n",
+	WARN(atomic_read(&handshake_reqs_alive),
+	     "handshake: %d requests leaked\n",
 	     atomic_read(&handshake_reqs_alive));
 }

@@ -13,20 +13,16 @@
 #include <net/net_namespace.h>
 
 DECLARE_EVENT_CLASS(handshake_req_event,
-	TP_PROTO(const struct net *net, u64 cookie, int status),
-	TP_ARGS(net, cookie, status),
-	TP_STRUCT__entry(
-		__field(unsigned int, netns)
-		__field(u64, cookie)
-		__field(int, status)
-	),
-	TP_fast_assign(
-		__entry->netns = net->ns.inum;
-		__entry->cookie = cookie;
-		__entry->status = status;
-	),
-	TP_printk("netns=%u cookie=%llu status=%d",
-		  __entry->netns, __entry->cookie, __entry->status)
+		    TP_PROTO(const struct net *net, u64 cookie, int status),
+		    TP_ARGS(net, cookie, status),
+		    TP_STRUCT__entry(__field(unsigned int, netns)
+				     __field(u64, cookie)
+				     __field(int, status)),
+		    TP_fast_assign(__entry->netns = net->ns.inum;
+				   __entry->cookie = cookie;
+				   __entry->status = status;),
+		    TP_printk("netns=%u cookie=%llu status=%d",
+			      __entry->netns, __entry->cookie, __entry->status)
 );
 
 #define DEFINE_HANDSHAKE_EVENT(name)					\
