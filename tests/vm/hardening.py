@@ -14,8 +14,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nlclient import Handshake, NLMSG_ERROR  # noqa: E402
-from vmtest import Consumer, check, failures, listener, session  # noqa: E402
+from vmtest import Consumer, DEMO, check, failures, listener, session  # noqa: E402
 
+EVENT_CANCELLED = 6
 PARAM = "/sys/module/handshake/parameters/default_timeout_ms"
 KEYCTL_READ = 11
 KEY_SPEC_PROCESS_KEYRING = -2
@@ -58,6 +59,16 @@ for op, attrs in (("accept", [("cookie", %d)]),
                           "python3", "-c", code], capture_output=True,
                          text=True, timeout=30)
     return dict(l.split() for l in out.stdout.splitlines()), out.stderr
+
+
+def write_demo(line):
+    """Writes one line to the demo's connect file: 0 or -errno."""
+    try:
+        with open(DEMO + "/connect", "w") as f:
+            f.write(line + "\n")
+        return 0
+    except OSError as e:
+        return -e.errno
 
 
 def claimed(lst):
@@ -190,6 +201,41 @@ def main():
               not any(k in ack for k in keys), ack.hex())
     agent.do("done", [("cookie", ck), ("status", errno.EACCES)])
     c.result()
+
+    # 6. A consumer cancels from its socket's sk_state_change (softirq,
+    # socket spinlock held) when the peer closes; a monitor listens, so
+    # the cancel's event is built there too.
+    mon = Handshake()
+    mon.join("monitor")
+    closer = socket.socket()
+    closer.bind(("127.0.0.1", 0))
+    closer.listen(4)
+    c = Consumer(closer, "cancel=close timeout=20000")
+    conn, _ = closer.accept()
+    agent.wait_request()
+    time.sleep(0.3)
+    conn.close()
+    r = c.results()
+    check("a cancel from sk_state_change (softirq) wins",
+          r["status"] == str(-errno.ECANCELED) and r["cancel"] == "won" and
+          r["callbacks"] == "0", r)
+    events = [a.get("event") for op, a in mon.events(1) if op == "event"]
+    check("... and the monitor hears of it (event cancelled)",
+          EVENT_CANCELLED in events, events)
+    closer.close()
+
+    # 7. handshake_req_submit() with the socket lock held: -EDEADLK on a
+    # lockdep kernel (a deadlock otherwise, so the demo will not try).
+    lockdep = os.path.exists("/proc/lockdep")
+    got = write_demo("host=127.0.0.1 port=%d locked=1" % lst.getsockname()[1])
+    check("submit under the socket lock gets %s" %
+          ("EDEADLK" if lockdep else "EOPNOTSUPP (no lockdep: not tried)"),
+          got == -(errno.EDEADLK if lockdep else errno.EOPNOTSUPP), got)
+
+    # 8. handshake_record_type() refuses a control message too short to
+    # hold a record type.
+    check("handshake_record_type() checks cmsg_len",
+          write_demo("check=cmsg") == 0)
 
     return 1 if failures else 0
 

@@ -16,6 +16,9 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <net/net_namespace.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+#include <uapi/linux/tls.h>
 
 #include "demo.h"
 
@@ -47,6 +50,104 @@ static int demo_read_line(struct socket *sock, char *line, size_t size)
 		}
 	}
 	return -EMSGSIZE;
+}
+
+/*
+ * cancel=close: the consumer cancels from its socket's sk_state_change
+ * callback (softirq, socket spinlock held) when the peer closes, as a
+ * storage client that gives up on a dead connection does.
+ */
+struct demo_close_cancel {
+	void (*state_change)(struct sock *sk);	/* the socket's own */
+	struct socket *sock;
+	struct completion closed;
+	bool fired;
+	bool won;
+};
+
+static void demo_state_change(struct sock *sk)
+{
+	struct demo_close_cancel *cc;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	cc = sk->sk_user_data;
+	if (cc) {
+		cc->state_change(sk);
+		if (sk->sk_state != TCP_ESTABLISHED && !cc->fired) {
+			cc->fired = true;
+			cc->won = demo_try_cancel(cc->sock);
+			complete(&cc->closed);
+		}
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void demo_close_cancel_arm(struct demo_close_cancel *cc,
+				  struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	cc->sock = sock;
+	init_completion(&cc->closed);
+	write_lock_bh(&sk->sk_callback_lock);
+	cc->state_change = sk->sk_state_change;
+	sk->sk_user_data = cc;
+	sk->sk_state_change = demo_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void demo_close_cancel_disarm(struct demo_close_cancel *cc)
+{
+	struct sock *sk = cc->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_state_change = cc->state_change;
+	sk->sk_user_data = NULL;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+/*
+ * Waits for the peer's close (or the handshake's end); -ECANCELED if the
+ * cancel from sk_state_change won.
+ */
+static int demo_close_cancel_wait(struct demo_close_cancel *cc,
+				  struct demo_handshake *hs,
+				  struct demo_result *res)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(hs->args.timeout_ms);
+
+	/* Two things to wait for: look at both every 100 ms. */
+	while (!completion_done(&hs->done) && time_before(jiffies, end) &&
+	       !wait_for_completion_timeout(&cc->closed, HZ / 10))
+		;
+	demo_close_cancel_disarm(cc);
+	if (!cc->fired)
+		res->cancel = "lost";
+	else
+		res->cancel = cc->won ? "won" : "lost";
+	return cc->fired && cc->won ? -ECANCELED : 0;
+}
+
+/**
+ * demo_check_cmsg - handshake_record_type() on control messages kTLS
+ * could not have written: one too short to hold a record type
+ *
+ * Return: 0 if the short one is refused and a whole one read, else -EPROTO.
+ */
+int demo_check_cmsg(void)
+{
+	union handshake_record_cmsg ctl = {};
+
+	ctl.cmsg.cmsg_level = SOL_TLS;
+	ctl.cmsg.cmsg_type = TLS_GET_RECORD_TYPE;
+	*(u8 *)CMSG_DATA(&ctl.cmsg) = HANDSHAKE_RECORD_DATA;
+	ctl.cmsg.cmsg_len = CMSG_LEN(0);
+	if (handshake_record_type(&ctl.cmsg))
+		return -EPROTO;
+	ctl.cmsg.cmsg_len = CMSG_LEN(sizeof(u8));
+	if (handshake_record_type(&ctl.cmsg) != HANDSHAKE_RECORD_DATA)
+		return -EPROTO;
+	return 0;
 }
 
 /* Cancels twice: only the first may win (mainline once let both win). */
@@ -110,6 +211,7 @@ struct file *demo_client_prepare(const struct demo_params *p,
  */
 int demo_client(const struct demo_params *p, struct demo_result *res)
 {
+	struct demo_close_cancel cc;
 	struct demo_handshake hs;
 	struct socket *sock;
 	struct file *file;
@@ -122,8 +224,26 @@ int demo_client(const struct demo_params *p, struct demo_result *res)
 	sock = file->private_data;
 
 	res->cookie = handshake_sock_cookie(sock);
+	if (p->cancel_on_close)
+		demo_close_cancel_arm(&cc, sock);
 	start = ktime_get();
-	err = demo_submit(&hs);
+	if (p->locked) {
+		/* The contract says not to: lockdep kernels say -EDEADLK. */
+		err = -EOPNOTSUPP;
+		if (IS_ENABLED(CONFIG_LOCKDEP)) {
+			lock_sock(sock->sk);
+			err = demo_submit(&hs);
+			release_sock(sock->sk);
+		}
+	} else {
+		err = demo_submit(&hs);
+	}
+	if (p->cancel_on_close) {
+		if (!err)
+			err = demo_close_cancel_wait(&cc, &hs, res);
+		else
+			demo_close_cancel_disarm(&cc);
+	}
 	if (!err && p->dup)
 		res->dup_status = demo_submit(&hs);
 	if (!err && p->cancel_ms >= 0) {

@@ -38,6 +38,8 @@ struct demo_params {
 	key_serial_t psk;
 	unsigned int timeout_ms;
 	int cancel_ms;		/* -1: no cancel */
+	bool cancel_on_close;	/* cancel from sk_state_change (softirq) */
+	bool locked;		/* submit with the socket lock held */
 	bool dup;
 	bool async;
 	bool release;
@@ -91,6 +93,7 @@ int demo_send_all(struct socket *sock, const void *buf, size_t len);
 int demo_parse(char *line, struct demo_params *p);
 
 /* client.c */
+int demo_check_cmsg(void);
 struct file *demo_client_prepare(const struct demo_params *p,
 				 struct demo_handshake *hs);
 int demo_client(const struct demo_params *p, struct demo_result *res);

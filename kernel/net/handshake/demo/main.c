@@ -7,8 +7,9 @@
  * /sys/kernel/debug/handshake_demo/connect:
  *
  *   host=ADDR port=N [peername=NAME] [auth=x509|psk|unauth] [psk=SERIAL]
- *   [timeout=MS] [cancel=MS] [dup=1] [keyring=SERIAL] [async=1 [release=1]]
- *   [count=N [concurrency=C] [pause=MS]] [message=TEXT]
+ *   [timeout=MS] [cancel=MS|close] [dup=1] [keyring=SERIAL] [locked=1]
+ *   [async=1 [release=1]] [count=N [concurrency=C] [pause=MS]]
+ *   [message=TEXT]
  *
  * ADDR is IPv4 or IPv6; auth defaults to x509, timeout (the handshake's
  * and each later read's limit) to 10000 ms, message to "hello". message=
@@ -22,7 +23,10 @@
  * soon as the handshake ended, if that is sooner), twice: result cancel=
  * says won, lost, or won-twice (a bug); dup=1 submits a second
  * request for the same socket right after the first; keyring=SERIAL
- * passes a keyring for the agent; async=1 returns
+ * passes a keyring for the agent; cancel=close cancels from the socket's
+ * sk_state_change callback (softirq) as soon as the peer closes; locked=1
+ * submits with the socket lock held, which the API forbids (lockdep kernels
+ * only: elsewhere the write fails with -EOPNOTSUPP); async=1 returns
  * as soon as the request is queued (no message is exchanged; the result
  * file shows the handshake's outcome once its callback ran), and with it
  * release=1 drops the consumer's own reference to the socket right after
@@ -37,6 +41,9 @@
  * not part of the handshake). With async=1, count=N instead submits N
  * requests one after the other and returns; the latencies are then those
  * of the handshake_req_submit() calls alone.
+ *
+ * The line check=cmsg instead runs handshake_record_type() on a control
+ * message too short to hold a record type, which it must refuse.
  *
  * Reading /sys/kernel/debug/handshake_demo/result then gives the last
  * connect's outcome as key=value lines: status (0 or -errno), cookie
@@ -67,6 +74,7 @@
 #include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/mm.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -122,6 +130,10 @@ static ssize_t demo_connect_write(struct file *f, const char __user *ubuf,
 		return -ENOMEM;
 	}
 	res->cancel = "none";
+	if (!strcmp(strim(line), "check=cmsg")) {
+		err = demo_check_cmsg();
+		goto record;
+	}
 	err = demo_parse(line, &params);
 	if (!err && params.async && params.count) {
 		err = demo_batch_async(&params, res);
@@ -137,6 +149,7 @@ static ssize_t demo_connect_write(struct file *f, const char __user *ubuf,
 	} else if (!err) {
 		err = demo_client(&params, res);
 	}
+record:
 	res->status = err;
 	mutex_lock(&demo_result_lock);
 	demo_last = *res;
@@ -174,8 +187,10 @@ static const char *demo_cipher_name(u16 cipher)
 /* Microseconds, to the nanosecond. */
 static void demo_show_us(struct seq_file *m, const char *key, u64 ns)
 {
-	seq_printf(m, "%s=%llu.%03llu\n", key, ns / NSEC_PER_USEC,
-		   ns % NSEC_PER_USEC);
+	u32 frac;
+	u64 us = div_u64_rem(ns, NSEC_PER_USEC, &frac);
+
+	seq_printf(m, "%s=%llu.%03u\n", key, us, frac);
 }
 
 static int demo_result_show(struct seq_file *m, void *v)

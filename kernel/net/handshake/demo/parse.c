@@ -84,10 +84,14 @@ int demo_parse(char *line, struct demo_params *p)
 			err = kstrtos32(val, 0, &p->psk);
 		} else if (!strcmp(tok, "timeout")) {
 			err = kstrtouint(val, 10, &p->timeout_ms);
+		} else if (!strcmp(tok, "cancel") && !strcmp(val, "close")) {
+			p->cancel_on_close = true;
 		} else if (!strcmp(tok, "cancel")) {
 			err = kstrtoint(val, 10, &p->cancel_ms);
 			if (!err && p->cancel_ms < 0)
 				err = -EINVAL;
+		} else if (!strcmp(tok, "locked")) {
+			err = kstrtobool(val, &p->locked);
 		} else if (!strcmp(tok, "dup")) {
 			err = kstrtobool(val, &p->dup);
 		} else if (!strcmp(tok, "async")) {
@@ -117,6 +121,10 @@ int demo_parse(char *line, struct demo_params *p)
 		return -EINVAL;
 	/* A batch only measures handshakes. */
 	if (p->count && (p->dup || p->cancel_ms >= 0 || p->release))
+		return -EINVAL;
+	/* The consumer API checks, for one synchronous connect only. */
+	if ((p->cancel_on_close || p->locked) &&
+	    (p->count || p->async || p->dup || p->cancel_ms >= 0))
 		return -EINVAL;
 	if (p->pause_ms &&
 	    (!p->count || p->async || p->pause_ms > MSEC_PER_SEC))
