@@ -7,10 +7,20 @@
  * control buffer gets -EIO on them. These helpers keep that detail in one
  * place.
  */
-#include <linux/net.h>
+/*
+ * The includes decide the modversions CRCs of tls_get_record_type() and
+ * tls_alert_recv(): as in tls.c, these make them mainline's.
+ */
+#include <linux/types.h>
 #include <linux/socket.h>
-#include <linux/uio.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/skbuff.h>
+#include <linux/inet.h>
+#include <linux/tracepoint.h>
 #include <net/sock.h>
+#include <net/handshake.h>
+#include <net/tls_prot.h>
 #include <uapi/linux/tls.h>
 
 #include "handshake.h"
@@ -78,3 +88,35 @@ int handshake_send_close_notify(struct socket *sock)
 				    HANDSHAKE_ALERT_CLOSE_NOTIFY);
 }
 EXPORT_SYMBOL_GPL(handshake_send_close_notify);
+
+/**
+ * tls_get_record_type - the TLS content type of a record kTLS returned
+ * @sk: the socket it was read from
+ * @cmsg: the control message kernel_recvmsg() filled in
+ *
+ * Return: the content type (e.g. %TLS_RECORD_TYPE_DATA), or 0 if @cmsg is
+ * not kTLS's record-type message.
+ */
+u8 tls_get_record_type(const struct sock *sk, const struct cmsghdr *cmsg)
+{
+	return handshake_record_type(cmsg);
+}
+EXPORT_SYMBOL(tls_get_record_type);
+
+/**
+ * tls_alert_recv - read the level and description of a received alert
+ * @sk: the socket it was read from
+ * @msg: the message whose record type was %TLS_RECORD_TYPE_ALERT, read
+ *	into one kvec
+ * @level: set to the alert's level (%TLS_ALERT_LEVEL_WARNING, ...)
+ * @description: set to its description (%TLS_ALERT_DESC_CLOSE_NOTIFY, ...)
+ */
+void tls_alert_recv(const struct sock *sk, const struct msghdr *msg,
+		    u8 *level, u8 *description)
+{
+	const u8 *data = msg->msg_iter.kvec->iov_base;
+
+	*level = data[0];
+	*description = data[1];
+}
+EXPORT_SYMBOL(tls_alert_recv);

@@ -69,6 +69,7 @@ struct handshake_req {
 	struct net *net;
 	struct file *file;
 	struct handshake_args args;
+	tls_done_func_t ta_done;	/* instead of args.done: tls.c */
 	char *peername;
 	struct sockaddr_storage local_addr;
 	struct sockaddr_storage peer_addr;
@@ -116,6 +117,8 @@ void handshake_req_finish(struct handshake_req *req, int status,
 			  enum handshake_event event);
 int handshake_req_cancel_cookie(struct net *net, u64 cookie);
 void handshake_claimant_lost(struct net *net, u32 portid);
+int __handshake_req_submit(const struct handshake_args *args,
+			   tls_done_func_t ta_done, gfp_t gfp);
 
 /* netlink.c */
 int handshake_genl_register(void);
@@ -150,5 +153,6 @@ int handshake_session_parse(const struct nlattr *attr,
 int handshake_ktls_install(struct socket *sock,
 			   struct handshake_session *session);
 void handshake_session_wipe(struct handshake_session *session);
+bool handshake_ktls_tx_installed(struct sock *sk);
 
 #endif /* _HANDSHAKE_INTERNAL_H */

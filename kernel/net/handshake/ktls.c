@@ -11,6 +11,7 @@
 #include <linux/string.h>
 #include <linux/tcp.h>
 #include <net/tcp.h>
+#include <net/tls.h>
 #include <uapi/linux/tls.h>
 
 #include "handshake.h"
@@ -239,6 +240,26 @@ int handshake_ktls_install(struct socket *sock,
 	return sock->ops->setsockopt(sock, SOL_TLS, TLS_RX,
 				     KERNEL_SOCKPTR(&session->rx),
 				     session->info_len);
+}
+
+/**
+ * handshake_ktls_tx_installed - whether a handshake put kTLS on a socket
+ * @sk: the socket
+ *
+ * Context: process context; takes the socket lock.
+ * Return: true if the "tls" ULP sends in software (what this module
+ * installs).
+ */
+bool handshake_ktls_tx_installed(struct sock *sk)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	bool ktls;
+
+	lock_sock(sk);
+	ktls = icsk->icsk_ulp_ops && !strcmp(icsk->icsk_ulp_ops->name, "tls") &&
+	       tls_get_ctx(sk)->tx_conf == TLS_SW;
+	release_sock(sk);
+	return ktls;
 }
 
 void handshake_session_wipe(struct handshake_session *session)

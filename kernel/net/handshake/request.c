@@ -181,8 +181,15 @@ static void handshake_req_done_work(struct work_struct *work)
 	struct handshake_req *req = container_of(work, struct handshake_req,
 						 done_work);
 
-	handshake_notify_event(req, req->event, req->result.status, GFP_KERNEL);
-	req->args.done(req->args.data, &req->result);
+	const struct handshake_result *res = &req->result;
+
+	handshake_notify_event(req, req->event, res->status, GFP_KERNEL);
+	if (req->ta_done)
+		req->ta_done(req->args.data, res->status,
+			     !res->status && res->num_peerids ?
+			     res->peerids[0] : TLS_NO_PEERID);
+	else
+		req->args.done(req->args.data, res);
 	handshake_req_put(req);
 }
 
@@ -369,11 +376,12 @@ void handshake_claimant_lost(struct net *net, u32 portid)
 	spin_unlock_bh(&hn->lock);
 }
 
-static int handshake_args_check(const struct handshake_args *args)
+static int handshake_args_check(const struct handshake_args *args,
+				tls_done_func_t ta_done)
 {
 	struct socket *sock = args->sock;
 
-	if (!sock || !sock->sk || !sock->file || !args->done)
+	if (!sock || !sock->sk || !sock->file || !args->done == !ta_done)
 		return -EINVAL;
 	if (sock->type != SOCK_STREAM || sock->sk->sk_protocol != IPPROTO_TCP)
 		return -EINVAL;
@@ -404,7 +412,8 @@ static int handshake_args_check(const struct handshake_args *args)
 }
 
 static struct handshake_req *
-handshake_req_alloc(const struct handshake_args *args, gfp_t gfp)
+handshake_req_alloc(const struct handshake_args *args, tls_done_func_t ta_done,
+		    gfp_t gfp)
 {
 	unsigned int timeout_ms = args->timeout_ms ?:
 		READ_ONCE(handshake_default_timeout_ms);
@@ -421,6 +430,7 @@ handshake_req_alloc(const struct handshake_args *args, gfp_t gfp)
 		}
 	}
 	req->args = *args;
+	req->ta_done = ta_done;
 	req->args.peername = req->peername;
 	req->args.timeout_ms = timeout_ms;
 	req->net = sock_net(args->sock->sk);
@@ -518,6 +528,17 @@ static int handshake_req_insert(struct handshake_net *hn,
  */
 int handshake_req_submit(const struct handshake_args *args, gfp_t gfp)
 {
+	return __handshake_req_submit(args, NULL, gfp);
+}
+EXPORT_SYMBOL_GPL(handshake_req_submit);
+
+/*
+ * handshake_req_submit(), or for the mainline API (@ta_done set, and
+ * @args->done NULL) with mainline's callback instead.
+ */
+int __handshake_req_submit(const struct handshake_args *args,
+			   tls_done_func_t ta_done, gfp_t gfp)
+{
 	struct handshake_req *req;
 	struct handshake_net *hn;
 	struct sk_buff *event;
@@ -525,7 +546,7 @@ int handshake_req_submit(const struct handshake_args *args, gfp_t gfp)
 	int err;
 
 	might_sleep();
-	err = handshake_args_check(args);
+	err = handshake_args_check(args, ta_done);
 	if (err)
 		return err;
 	if (IS_ENABLED(CONFIG_LOCKDEP) && lockdep_sock_is_held(args->sock->sk))
@@ -535,7 +556,7 @@ int handshake_req_submit(const struct handshake_args *args, gfp_t gfp)
 	if (!genl_has_listeners(&handshake_genl_family, net,
 				HANDSHAKE_MCGRP_TLS_ID))
 		return -ESRCH;
-	req = handshake_req_alloc(args, gfp);
+	req = handshake_req_alloc(args, ta_done, gfp);
 	if (!req)
 		return -ENOMEM;
 	atomic_inc(&handshake_reqs_alive);
@@ -569,7 +590,6 @@ int handshake_req_submit(const struct handshake_args *args, gfp_t gfp)
 	handshake_req_put(req);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(handshake_req_submit);
 
 /**
  * handshake_req_cancel - withdraw a handshake request
