@@ -2,9 +2,10 @@
 /*
  * Handshake upcall: mainline Linux's consumer API (include/net/handshake.h
  * and include/net/tls_prot.h of Linux 6.5 and later), as requests of this
- * module; its record and alert helpers are in alert.c. Exported as mainline exports them (EXPORT_SYMBOL) and declared as
- * mainline declares them, so that modules built for mainline's API load
- * with their modversions intact.
+ * module; its record and alert helpers are in alert.c. Exported as
+ * mainline exports them (EXPORT_SYMBOL) and declared as mainline declares
+ * them, so that modules built for mainline's API load with their
+ * modversions intact.
  *
  * Where this module is stricter than mainline, it stays so: the kernel
  * installs and checks kTLS, a lost claimant fails the request at once, and
