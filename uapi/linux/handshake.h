@@ -233,7 +233,9 @@ enum {
  * @HANDSHAKE_A_SESSION: (nest, attributes of session) The negotiated session;
  *   in a done with status 0 only.
  * @HANDSHAKE_A_REMOTE_AUTH: (s32, repeated) Key serial of an identity the peer
- *   proved (its certificate or the PSK it used); one per identity.
+ *   proved (a key holding its certificate, or the PSK it used); one per
+ *   identity, at most 5. A value that is not a key serial (0 or negative)
+ *   fails the request with EINVAL.
  * @HANDSHAKE_A_STATE: (u32, enum state) Where the request is in its life.
  * @HANDSHAKE_A_AGE_MS: (u32) Milliseconds since the consumer submitted the
  *   request.

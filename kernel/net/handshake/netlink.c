@@ -374,8 +374,14 @@ out_unclaim:
 	return err;
 }
 
-static void handshake_result_remote_auth(struct handshake_result *result,
-					 const struct nlmsghdr *nlh)
+/*
+ * The identities the peer proved, as key serials: at most
+ * HANDSHAKE_MAX_PSK, each a serial (positive). Return: the attribute that
+ * breaks that rule, or NULL.
+ */
+static const struct nlattr *
+handshake_result_remote_auth(struct handshake_result *result,
+			     const struct nlmsghdr *nlh)
 {
 	struct nlattr *attr;
 	int rem;
@@ -383,10 +389,12 @@ static void handshake_result_remote_auth(struct handshake_result *result,
 	nlmsg_for_each_attr(attr, nlh, GENL_HDRLEN, rem) {
 		if (nla_type(attr) != HANDSHAKE_A_REMOTE_AUTH)
 			continue;
-		if (result->num_peerids == ARRAY_SIZE(result->peerids))
-			break;
+		if (result->num_peerids == ARRAY_SIZE(result->peerids) ||
+		    nla_get_s32(attr) <= 0)
+			return attr;
 		result->peerids[result->num_peerids++] = nla_get_s32(attr);
 	}
+	return NULL;
 }
 
 /* Ends @req for a malformed done; the agent gets -EINVAL and the extack. */
@@ -401,6 +409,7 @@ static int handshake_done(struct genl_info *info)
 	struct nlattr *tb[HANDSHAKE_A_REMOTE_AUTH + 1];
 	struct netlink_ext_ack *extack = info->extack;
 	struct handshake_session session;
+	const struct nlattr *bad;
 	struct handshake_req *req;
 	u32 status;
 	int err;
@@ -445,6 +454,12 @@ static int handshake_done(struct genl_info *info)
 		NL_SET_ERR_MSG(extack, "status 0 needs a session attribute");
 		return handshake_done_invalid(req);
 	}
+	bad = handshake_result_remote_auth(&req->result, info->nlhdr);
+	if (bad) {
+		NL_SET_ERR_MSG_ATTR(extack, bad,
+				    "remote-auth: more than 5, or not a key serial");
+		return handshake_done_invalid(req);
+	}
 	err = handshake_session_parse(tb[HANDSHAKE_A_SESSION], extack,
 				      &session);
 	if (err) {
@@ -462,7 +477,6 @@ static int handshake_done(struct genl_info *info)
 		handshake_req_finish(req, err, HANDSHAKE_EVENT_FAILED);
 		return err;
 	}
-	handshake_result_remote_auth(&req->result, info->nlhdr);
 	handshake_req_finish(req, 0, HANDSHAKE_EVENT_DONE);
 	return 0;
 }
