@@ -19,8 +19,8 @@
  *    workqueue: it may allocate with GFP_NOIO and reconnect under memory
  *    pressure, but it must not wait for memory reclaim to finish I/O of
  *    its own.
- *  - handshake_req_cancel() may be called from any context, softirq
- *    included (e.g. from the socket's sk_state_change).
+ *  - handshake_req_cancel() may be called in process or softirq context
+ *    (e.g. from the socket's sk_state_change), interrupts enabled.
  *  - Namespace exit: kernel sockets do not pin their network namespace.
  *    Requests still live when the socket's namespace exits end with
  *    -ENETDOWN, and the namespace is freed only after their callbacks
@@ -28,7 +28,9 @@
  *    closed. A consumer whose own pernet exit runs first (consumers load
  *    after handshake.ko, so theirs does) must either cancel its requests
  *    there or keep what @done touches alive until @done has run, and must
- *    release its own references to its sockets before its exit returns.
+ *    close its own references to its sockets before its exit returns, and
+ *    synchronously: __fput_sync() (from a kthread) or fput() followed by
+ *    flush_delayed_fput(), as a deferred close may run after TCP's exit.
  *  - On success (status 0) kTLS is installed in both directions: plain
  *    kernel_sendmsg() and kernel_recvmsg() are encrypted from then on. The
  *    peer may send records other than application data (TLS 1.3 session

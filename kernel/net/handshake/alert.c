@@ -114,8 +114,13 @@ EXPORT_SYMBOL(tls_get_record_type);
 void tls_alert_recv(const struct sock *sk, const struct msghdr *msg,
 		    u8 *level, u8 *description)
 {
-	const u8 *data = msg->msg_iter.kvec->iov_base;
+	const struct kvec *kv = msg->msg_iter.kvec;
+	const u8 *data;
 
+	/* A read that filled its one kvec has moved the iterator past it. */
+	if (!msg->msg_iter.nr_segs)
+		kv--;
+	data = kv->iov_base;
 	*level = data[0];
 	*description = data[1];
 }

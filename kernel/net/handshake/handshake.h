@@ -129,6 +129,8 @@ struct sk_buff *handshake_event_msg(struct handshake_req *req,
 				    gfp_t gfp);
 void handshake_event_send(struct handshake_req *req, struct sk_buff *msg,
 			  gfp_t gfp);
+void handshake_trace_event(struct handshake_req *req,
+			   enum handshake_event event, int status);
 void handshake_notify_event(struct handshake_req *req,
 			    enum handshake_event event, int status, gfp_t gfp);
 

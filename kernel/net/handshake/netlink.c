@@ -45,15 +45,13 @@ handshake_cookie_policy[HANDSHAKE_A_COOKIE + 1] = {
 
 /*
  * Applied by handshake_nl_done_doit() itself, not by the genetlink core:
- * a message the core refuses is echoed in the error ack, session keys
- * and all, before any handler could wipe them. So done is parsed
- * liberally by the core, against a policy with no types, which cannot
- * fail. (On 6.1 only commands below the family's resv_start_op may ask
- * for that; it also spares them the check of the header's reserved
- * field, which no user of this family sets.)
+ * a message the core refuses is echoed in the error ack, session keys and
+ * all, before any handler could wipe them. done has no policy for the core
+ * (on 6.1 only commands below the family's resv_start_op may go without
+ * one; that also spares them the check of the header's reserved field,
+ * which no user of this family sets), so the core neither parses nor
+ * refuses its attributes.
  */
-static const struct nla_policy handshake_done_core_policy[HANDSHAKE_A_MAX + 1];
-
 static const struct nla_policy
 handshake_done_policy[HANDSHAKE_A_REMOTE_AUTH + 1] = {
 	[HANDSHAKE_A_COOKIE] = { .type = NLA_U64 },
@@ -197,8 +195,8 @@ int handshake_notify_request(struct handshake_req *req, gfp_t gfp)
 	return handshake_multicast(req->net, msg, HANDSHAKE_MCGRP_TLS_ID, gfp);
 }
 
-static void handshake_trace_event(struct handshake_req *req,
-				  enum handshake_event event, int status)
+void handshake_trace_event(struct handshake_req *req,
+			   enum handshake_event event, int status)
 {
 	switch (event) {
 	case HANDSHAKE_EVENT_SUBMITTED:
@@ -232,8 +230,6 @@ static void handshake_trace_event(struct handshake_req *req,
  * @status: 0 or a negative errno
  * @gfp: allocation flags
  *
- * Also fires the event's tracepoint, which needs no message.
- *
  * Return: the message, to send with handshake_event_send(), or NULL if
  * nobody listens (or no memory: the monitor is best effort).
  */
@@ -244,7 +240,6 @@ struct sk_buff *handshake_event_msg(struct handshake_req *req,
 	struct sk_buff *msg;
 	void *hdr;
 
-	handshake_trace_event(req, event, status);
 	if (!genl_has_listeners(&handshake_genl_family, req->net,
 				HANDSHAKE_MCGRP_MONITOR_ID))
 		return NULL;
@@ -272,9 +267,11 @@ void handshake_event_send(struct handshake_req *req, struct sk_buff *msg,
 				    gfp);
 }
 
+/* Every lifecycle event goes to its tracepoint and the "monitor" group. */
 void handshake_notify_event(struct handshake_req *req,
 			    enum handshake_event event, int status, gfp_t gfp)
 {
+	handshake_trace_event(req, event, status);
 	handshake_event_send(req, handshake_event_msg(req, event, status, gfp),
 			     gfp);
 }
@@ -483,17 +480,15 @@ static int handshake_done(struct genl_info *info)
 
 /*
  * Whatever the outcome, no key stays in the message: an error ack echoes
- * it whole unless the agent set NETLINK_CAP_ACK.
+ * it whole unless the agent set NETLINK_CAP_ACK. So all of its attributes
+ * are wiped, malformed ones too.
  */
 static int handshake_nl_done_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	int err = handshake_done(info);
-	struct nlattr *attr;
-	int rem;
 
-	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
-		if (nla_type(attr) == HANDSHAKE_A_SESSION)
-			memzero_explicit(nla_data(attr), nla_len(attr));
+	memzero_explicit(nlmsg_data(info->nlhdr) + GENL_HDRLEN,
+			 nlmsg_len(info->nlhdr) - GENL_HDRLEN);
 	return err;
 }
 
@@ -644,9 +639,6 @@ static const struct genl_ops handshake_nl_ops[] = {
 	{
 		.cmd = HANDSHAKE_CMD_DONE,
 		.doit = handshake_nl_done_doit,
-		.policy = handshake_done_core_policy,
-		.maxattr = HANDSHAKE_A_MAX,
-		.validate = GENL_DONT_VALIDATE_STRICT,
 		.flags = GENL_ADMIN_PERM,
 	},
 	{

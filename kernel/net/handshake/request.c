@@ -20,6 +20,7 @@
 #include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/net.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/sock_diag.h>
 #include <net/net_namespace.h>
@@ -75,6 +76,7 @@ static void handshake_req_release(struct work_struct *work)
 	struct handshake_req *req = container_of(work, struct handshake_req,
 						 release_work);
 	struct handshake_net *hn = handshake_pernet(req->net);
+	unsigned int noio = memalloc_noio_save();
 
 	/* The timer may still be queued or running; it must be gone first. */
 	del_timer_sync(&req->timer);
@@ -84,6 +86,7 @@ static void handshake_req_release(struct work_struct *work)
 	 * fput()'s delayed work, which may run after the namespace is gone.
 	 */
 	__fput_sync(req->file);
+	memalloc_noio_restore(noio);
 	put_pid(req->claimant_pid);
 	kfree(req->peername);
 	kfree(req);
@@ -182,7 +185,13 @@ static void handshake_req_done_work(struct work_struct *work)
 						 done_work);
 
 	const struct handshake_result *res = &req->result;
+	unsigned int noio = memalloc_noio_save();
 
+	/*
+	 * No allocation here may wait for I/O: the consumer may be the
+	 * block device that reclaim would write to (see "Callback context"
+	 * in docs/DESIGN.md).
+	 */
 	handshake_notify_event(req, req->event, res->status, GFP_KERNEL);
 	if (req->ta_done)
 		req->ta_done(req->args.data, res->status,
@@ -190,6 +199,7 @@ static void handshake_req_done_work(struct work_struct *work)
 			     res->peerids[0] : TLS_NO_PEERID);
 	else
 		req->args.done(req->args.data, res);
+	memalloc_noio_restore(noio);
 	handshake_req_put(req);
 }
 
@@ -500,8 +510,8 @@ static int handshake_req_insert(struct handshake_net *hn,
 	 * Under the lock, so that no claim (which needs the lock to find the
 	 * request) can be reported before it: observers see events in order.
 	 */
-	if (event)
-		handshake_event_send(req, event, GFP_ATOMIC);
+	handshake_trace_event(req, HANDSHAKE_EVENT_SUBMITTED, 0);
+	handshake_event_send(req, event, GFP_ATOMIC);
 	spin_unlock_bh(&hn->lock);
 	return 0;
 }
@@ -549,7 +559,9 @@ int __handshake_req_submit(const struct handshake_args *args,
 	err = handshake_args_check(args, ta_done);
 	if (err)
 		return err;
-	if (IS_ENABLED(CONFIG_LOCKDEP) && lockdep_sock_is_held(args->sock->sk))
+	/* Lockdep knows only while it is on (debug_locks). */
+	if (IS_ENABLED(CONFIG_LOCKDEP) && debug_locks &&
+	    lockdep_sock_is_held(args->sock->sk))
 		return -EDEADLK;
 	net = sock_net(args->sock->sk);
 	hn = handshake_pernet(net);
@@ -595,8 +607,8 @@ int __handshake_req_submit(const struct handshake_args *args,
  * handshake_req_cancel - withdraw a handshake request
  * @sock: the socket the request was submitted for
  *
- * Context: any context, softirq included (e.g. a consumer's
- * sk_state_change callback).
+ * Context: process or softirq context (e.g. a consumer's sk_state_change
+ * callback), with interrupts enabled.
  *
  * Return: true if the request was withdrawn before it ended: its callback
  * will not run. False if there is no live request for @sock: either none

@@ -212,7 +212,7 @@ struct file *demo_client_prepare(const struct demo_params *p,
 int demo_client(const struct demo_params *p, struct demo_result *res)
 {
 	struct demo_close_cancel cc;
-	struct demo_handshake hs;
+	struct demo_handshake hs, dup;
 	struct socket *sock;
 	struct file *file;
 	ktime_t start;
@@ -244,8 +244,14 @@ int demo_client(const struct demo_params *p, struct demo_result *res)
 		else
 			demo_close_cancel_disarm(&cc);
 	}
-	if (!err && p->dup)
-		res->dup_status = demo_submit(&hs);
+	if (!err && p->dup) {
+		/* Its own callback target: it must not land in @hs. */
+		dup.args = hs.args;
+		dup.args.data = &dup;
+		init_completion(&dup.done);
+		atomic_set(&dup.callbacks, 0);
+		res->dup_status = demo_submit(&dup);
+	}
 	if (!err && p->cancel_ms >= 0) {
 		/* The request may end first: then cancel must lose. */
 		wait_for_completion_timeout(&hs.done,
@@ -256,9 +262,13 @@ int demo_client(const struct demo_params *p, struct demo_result *res)
 	}
 	if (!err)
 		err = demo_handshake_wait(&hs);
-	/* A second request on one socket must have been refused. */
+	/*
+	 * A second request on one socket must have been refused; if it was
+	 * not (the first had ended already), its callback must come before
+	 * @dup leaves the stack.
+	 */
 	if (p->dup && !res->dup_status)
-		demo_handshake_wait(&hs);
+		demo_handshake_wait(&dup);
 	res->elapsed_us = ktime_us_delta(ktime_get(), start);
 	res->callbacks = atomic_read(&hs.callbacks);
 	if (err)
