@@ -2,6 +2,9 @@
 # the tls module itself (insmod ignores its softdep).
 . tests/vm/lib.sh
 rmmod handshake_demo || fail "handshake_demo does not unload"
+if [ -d /sys/module/handshake_mainline ]; then
+	rmmod handshake_mainline || fail "handshake_mainline does not unload"
+fi
 rmmod handshake || fail "handshake does not unload"
 if rmmod tls 2>/dev/null; then
 	insmod "$BUILD/kernel/handshake.ko" || fail "handshake.ko does not load without tls loaded"
