@@ -6,6 +6,7 @@
  * keys are owned by the agent's uid.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,41 @@ int keys_read_user(int32_t serial, const char *what, struct user_key *key)
 	key->data = data;
 	key->len = len;
 	return 0;
+}
+
+int32_t keys_add_peer_cert(uint64_t cookie, const void *der, size_t len,
+			   int32_t keyring)
+{
+	key_serial_t ring = keyring ? keyring : KEY_SPEC_PROCESS_KEYRING;
+	char desc[64];
+	key_serial_t serial;
+	int err;
+
+	snprintf(desc, sizeof(desc), "handshake:peer:%llu", (unsigned long long)cookie);
+	serial = add_key("user", desc, der, len, ring);
+	if (serial < 0) {
+		err = errno;
+		if (keyring)
+			log_err("peer certificate key \"%s\" in the request's keyring %d: %s",
+				desc, keyring, strerror(err));
+		else
+			log_err("peer certificate key \"%s\" in our process keyring: %s",
+				desc, strerror(err));
+		return -err;
+	}
+	/*
+	 * The default lets only a possessor read a key. A certificate is not
+	 * a secret: its owner (our uid) may read it too, say an operator
+	 * with keyctl; kernel consumers look keys up without permission
+	 * checks. No write or setattr for anyone but the possessor.
+	 */
+	if (keyctl_setperm(serial, KEY_POS_ALL | KEY_USR_VIEW | KEY_USR_READ |
+				   KEY_USR_SEARCH) < 0)
+		log_warn("peer certificate key %d: cannot set its permissions: %m", serial);
+	/* Ours, not the consumer's: it must not pile up. */
+	if (!keyring && keyctl_set_timeout(serial, KEYS_PEER_TIMEOUT) < 0)
+		log_warn("peer certificate key %d: cannot set its expiry: %m", serial);
+	return serial;
 }
 
 void keys_free(struct user_key *key)

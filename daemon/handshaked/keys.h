@@ -19,6 +19,16 @@ struct user_key {
 /* 0 or negative errno; on error a log line names the serial and reason. */
 int keys_read_user(int32_t serial, const char *what, struct user_key *key);
 
+/*
+ * A "user" key "handshake:peer:COOKIE" holding a peer's certificate (DER),
+ * in @keyring, or (@keyring 0) in our process keyring with an expiry of
+ * KEYS_PEER_TIMEOUT seconds. Readable by its possessor and by its owner
+ * uid. Returns the serial, or a negative errno (logged).
+ */
+#define KEYS_PEER_TIMEOUT 600
+int32_t keys_add_peer_cert(uint64_t cookie, const void *der, size_t len,
+			   int32_t keyring);
+
 /* Wipe the payload, free everything, leave @key empty. */
 void keys_free(struct user_key *key);
 

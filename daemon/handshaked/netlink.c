@@ -290,7 +290,8 @@ static int put_crypto(struct nl_msg *msg, int type, const struct ktls_crypto *c)
 }
 
 int hsnl_put_done(struct nl_msg *msg, uint64_t cookie, uint32_t status,
-		  const struct ktls_session *ks)
+		  const struct ktls_session *ks, const int32_t *peerids,
+		  unsigned int n_peerids)
 {
 	struct nlattr *n;
 
@@ -308,11 +309,15 @@ int hsnl_put_done(struct nl_msg *msg, uint64_t cookie, uint32_t status,
 	    put_crypto(msg, HANDSHAKE_A_SESSION_RX, &ks->rx) < 0)
 		return -ENOMEM;
 	nla_nest_end(msg, n);
+	for (unsigned int i = 0; i < n_peerids; i++)
+		if (nla_put_s32(msg, HANDSHAKE_A_REMOTE_AUTH, peerids[i]) < 0)
+			return -ENOMEM;
 	return 0;
 }
 
 int hsnl_done(struct hsnl *nl, uint64_t cookie, uint32_t status,
-	      const struct ktls_session *ks)
+	      const struct ktls_session *ks, const int32_t *peerids,
+	      unsigned int n_peerids)
 {
 	struct nl_msg *msg;
 	int r;
@@ -323,7 +328,7 @@ int hsnl_done(struct hsnl *nl, uint64_t cookie, uint32_t status,
 	msg = new_msg(nl, 0, HANDSHAKE_CMD_DONE);
 	if (!msg)
 		return -ENOMEM;
-	r = hsnl_put_done(msg, cookie, status, ks);
+	r = hsnl_put_done(msg, cookie, status, ks, peerids, n_peerids);
 	if (r == 0)
 		r = transact(nl, msg, NULL, NULL);
 	/* The message holds keys: wipe it before it goes back to malloc. */

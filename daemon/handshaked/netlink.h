@@ -57,15 +57,20 @@ int hsnl_resync(struct hsnl *nl);
 int hsnl_accept(struct hsnl *nl, uint64_t cookie, struct hsnl_accept *acc);
 void hsnl_accept_clear(struct hsnl_accept *acc);
 
-/* Report the result. @ks only with @status 0. */
+/*
+ * Report the result. @ks only with @status 0, and with it the @n_peerids
+ * key serials of the identities the peer proved (remote-auth).
+ */
 int hsnl_done(struct hsnl *nl, uint64_t cookie, uint32_t status,
-	      const struct ktls_session *ks);
+	      const struct ktls_session *ks, const int32_t *peerids,
+	      unsigned int n_peerids);
 
 /* An accept reply's attributes, apart so they can be tested. */
 void hsnl_parse_accept(struct nl_msg *msg, struct hsnl_accept *acc);
 
 /* The done message body, apart so it can be tested without a kernel. */
 int hsnl_put_done(struct nl_msg *msg, uint64_t cookie, uint32_t status,
-		  const struct ktls_session *ks);
+		  const struct ktls_session *ks, const int32_t *peerids,
+		  unsigned int n_peerids);
 
 #endif

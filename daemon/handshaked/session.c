@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <gnutls/gnutls.h>
+#include <keyutils.h>
 #include <systemd/sd-daemon.h>
 
 #include "keys.h"
@@ -38,6 +39,7 @@ struct session {
 	gnutls_datum_t cert_pem, key_pem;
 	struct tls_params params;
 	struct tls_hs *hs;
+	int32_t peer_key;		/* a key we made for the peer's certificate */
 	uint64_t start_usec;
 	char peer[INET6_ADDRSTRLEN + 8];
 };
@@ -148,17 +150,24 @@ static void session_free(struct session *s)
 }
 
 static void session_finish(struct session *s, int status,
-			   const struct ktls_session *ks)
+			   const struct ktls_session *ks, int32_t peerid)
 {
 	struct agent *a = s->agent;
+	char id[32] = "";
 	int r;
 
-	r = hsnl_done(s->agent->nl, s->acc.cookie, status, ks);
-	log_info("handshake cookie=%llu peer=%s role=%s auth=%s result=%s%s%s duration=%llums",
+	r = hsnl_done(s->agent->nl, s->acc.cookie, status, ks, &peerid,
+		      !status && peerid > 0);
+	if (!status && peerid > 0)
+		snprintf(id, sizeof(id), " remote-auth=%d", peerid);
+	/* Refused: nobody will look at the certificate key. */
+	if (r && s->peer_key > 0)
+		keyctl_invalidate(s->peer_key);
+	log_info("handshake cookie=%llu peer=%s role=%s auth=%s result=%s%s%s%s duration=%llums",
 		 (unsigned long long)s->acc.cookie, s->peer,
 		 role_name(s->acc.role), auth_name(s->acc.auth),
 		 errno_name(status), r ? " done-failed=" : "", r ? errno_name(-r) : "",
-		 (unsigned long long)(now_usec() - s->start_usec) / 1000);
+		 id, (unsigned long long)(now_usec() - s->start_usec) / 1000);
 	a->done++;
 	if (status || r)
 		a->failed++;
@@ -166,14 +175,43 @@ static void session_finish(struct session *s, int status,
 	status_changed(a);
 }
 
+/*
+ * The key serial naming what the peer proved: the request's PSK it used,
+ * or a new key holding its certificate. 0: it proved nothing; a negative
+ * errno: the certificate key could not be made.
+ */
+static int32_t peer_serial(struct session *s, const struct tls_peer_id *peer)
+{
+	if (!peer)
+		return 0;
+	if (peer->psk >= 0 && (unsigned int)peer->psk < s->acc.n_peer_ids)
+		return s->acc.peer_ids[peer->psk];
+	if (peer->cert) {
+		s->peer_key = keys_add_peer_cert(s->acc.cookie, peer->cert->data,
+						 peer->cert->size, s->acc.keyring);
+		return s->peer_key;
+	}
+	return 0;
+}
+
 static void on_tls_done(struct tls_hs *hs, int status,
-			const struct ktls_session *ks, void *userdata)
+			const struct ktls_session *ks,
+			const struct tls_peer_id *peer, void *userdata)
 {
 	struct session *s = userdata;
+	int32_t peerid = 0;
 
 	(void)hs;
 	s->hs = NULL;		/* the engine frees itself */
-	session_finish(s, status, ks);
+	if (!status) {
+		peerid = peer_serial(s, peer);
+		/* The consumer could not learn whom it talks to: fail. */
+		if (peerid < 0) {
+			status = EIO;
+			ks = NULL;
+		}
+	}
+	session_finish(s, status, ks, peerid);
 }
 
 /* Read the credentials the request names by key serial. */
@@ -302,7 +340,7 @@ void session_request(uint64_t cookie, void *userdata)
 
 	r = session_start(s);
 	if (r)
-		session_finish(s, r, NULL);
+		session_finish(s, r, NULL, 0);
 }
 
 void sessions_abandon(struct agent *a)

@@ -125,7 +125,7 @@ static void test_done_message(void)
 
 	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, 0x20, 0, 0, HANDSHAKE_CMD_DONE,
 		    HANDSHAKE_FAMILY_VERSION);
-	CHECK(hsnl_put_done(msg, cookie, 0, &ks) == 0);
+	CHECK(hsnl_put_done(msg, cookie, 0, &ks, NULL, 0) == 0);
 	g = genlmsg_hdr(nlmsg_hdr(msg));
 	CHECK(g->cmd == HANDSHAKE_CMD_DONE && g->version == 2);
 	a = genlmsg_attrdata(g, 0);
@@ -162,7 +162,7 @@ static void test_done_message(void)
 	msg = nlmsg_alloc();
 	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, 0x20, 0, 0, HANDSHAKE_CMD_DONE, 2);
 	ks.cipher = map(0x304, GNUTLS_CIPHER_CHACHA20_POLY1305, GNUTLS_MAC_AEAD, 32, 12, &ks.tx);
-	CHECK(hsnl_put_done(msg, cookie, 0, &ks) == 0);
+	CHECK(hsnl_put_done(msg, cookie, 0, &ks, NULL, 0) == 0);
 	g = genlmsg_hdr(nlmsg_hdr(msg));
 	a = nla_find(genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), HANDSHAKE_A_SESSION);
 	CHECK(a != NULL);
@@ -175,8 +175,29 @@ static void test_done_message(void)
 
 	msg = nlmsg_alloc();
 	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, 0x20, 0, 0, HANDSHAKE_CMD_DONE, 2);
+	/* The peer's identities: remote-auth after the session, one each. */
+	{
+		int32_t ids[2] = { 0x2345, 0x6789 };
+		int i = 0;
+
+		CHECK(hsnl_put_done(msg, cookie, 0, &ks, ids, 2) == 0);
+		g = genlmsg_hdr(nlmsg_hdr(msg));
+		a = genlmsg_attrdata(g, 0);
+		end = (struct nlattr *)((char *)a + genlmsg_attrlen(g, 0));
+		a = expect(a, HANDSHAKE_A_COOKIE, &cookie, 8);
+		a = expect(a, HANDSHAKE_A_STATUS, &status, 4);
+		a = expect(a, HANDSHAKE_A_SESSION | NLA_F_NESTED, NULL, nla_len(a));
+		a = expect(a, HANDSHAKE_A_REMOTE_AUTH, &ids[i++], 4);
+		a = expect(a, HANDSHAKE_A_REMOTE_AUTH, &ids[i++], 4);
+		CHECK(a == end);
+		nlmsg_free(msg);
+	}
+
+	/* Failure: neither a session nor identities. */
+	msg = nlmsg_alloc();
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, 0x20, 0, 0, HANDSHAKE_CMD_DONE, 2);
 	status = EACCES;
-	CHECK(hsnl_put_done(msg, cookie, EACCES, &ks) == 0);
+	CHECK(hsnl_put_done(msg, cookie, EACCES, &ks, (int32_t[]){ 7 }, 1) == 0);
 	g = genlmsg_hdr(nlmsg_hdr(msg));
 	a = genlmsg_attrdata(g, 0);
 	end = (struct nlattr *)((char *)a + genlmsg_attrlen(g, 0));

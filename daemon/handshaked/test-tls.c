@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 #include "linux/handshake.h"
 #include "log.h"
@@ -32,12 +33,18 @@ struct side {
 	int status;		/* -1: still running */
 	struct ktls_session ks;
 	int fd;
+	/* The peer's identity: a PSK index (-1: none), a certificate (DER). */
+	int psk;
+	unsigned char cert[8192];
+	unsigned int cert_len;	/* 0: none */
 };
 
 static int pending;
+/* The two sides of the last pair(). */
+static struct side last_c, last_s;
 
 static void on_done(struct tls_hs *hs, int status, const struct ktls_session *ks,
-		    void *userdata)
+		    const struct tls_peer_id *peer, void *userdata)
 {
 	struct side *s = userdata;
 
@@ -45,6 +52,13 @@ static void on_done(struct tls_hs *hs, int status, const struct ktls_session *ks
 	s->status = status;
 	if (ks)
 		s->ks = *ks;
+	CHECK(!status == !!peer);
+	s->psk = peer ? peer->psk : -1;
+	s->cert_len = 0;
+	if (peer && peer->cert && peer->cert->size <= sizeof(s->cert)) {
+		memcpy(s->cert, peer->cert->data, peer->cert->size);
+		s->cert_len = peer->cert->size;
+	}
 	/* The fd stays open: in the agent, the kernel consumer still has it. */
 	pending--;
 }
@@ -55,14 +69,14 @@ static void run_loop(void)
 		sd_event_run(loop, UINT64_MAX);
 }
 
+/* Configurations keep these: never reused (a test may leak a little). */
 static char *path(const char *file)
 {
-	static char buf[8][512];
-	static int i;
+	char *p;
 
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, file);
-	return buf[i];
+	if (asprintf(&p, "%s/%s", dir, file) < 0)
+		exit(2);
+	return p;
 }
 
 /* A connected pair of loopback TCP sockets: [0] client, [1] server. */
@@ -182,8 +196,28 @@ static void pair(const char *what, const struct config *ccfg, struct tls_params 
 	}
 	close(c.fd);
 	close(s.fd);
+	last_c = c;
+	last_s = s;
 	tls_creds_free(cc);
 	tls_creds_free(sc);
+}
+
+/* Is @side's peer certificate the one in @file (PEM)? */
+static bool peer_cert_is(const struct side *side, const char *file)
+{
+	gnutls_datum_t pem = { 0 }, der = { 0 };
+	gnutls_x509_crt_t crt;
+	bool same = false;
+
+	if (gnutls_load_file(path(file), &pem) < 0 || gnutls_x509_crt_init(&crt) < 0)
+		exit(2);
+	if (gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) >= 0 &&
+	    gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der) >= 0)
+		same = der.size == side->cert_len && !memcmp(der.data, side->cert, der.size);
+	gnutls_x509_crt_deinit(crt);
+	gnutls_free(pem.data);
+	gnutls_free(der.data);
+	return same;
 }
 
 static const char *only(const char *cipher, bool tls12)
@@ -197,13 +231,16 @@ static const char *only(const char *cipher, bool tls12)
 
 static void test_pairs(void)
 {
-	struct config cc = client_cfg("ca.pem", false), sc = server_cfg(CLIENT_AUTH_NONE);
+	struct config cc = client_cfg("ca.pem", true), sc = server_cfg(CLIENT_AUTH_NONE);
 	struct tls_params x509 = { .auth = HANDSHAKE_AUTH_X509, .peername = "localhost" };
 	struct tls_params unauth = { .auth = HANDSHAKE_AUTH_UNAUTH };
 	struct tls_params p;
 	struct config c2, s2;
 
 	pair("x509 tls1.3", &cc, x509, &sc, x509, 0, 0, 0);
+	/* The client verified the server; the server asked for nothing. */
+	CHECK(peer_cert_is(&last_c, "server.pem") && last_c.psk == -1);
+	CHECK(last_s.cert_len == 0 && last_s.psk == -1);
 	p = x509;
 	p.peername = "127.0.0.1";
 	pair("x509 tls1.3 peername is an address", &cc, p, &sc, x509, 0, 0, 0);
@@ -237,19 +274,71 @@ static void test_pairs(void)
 	p = x509;
 	p.peername = "wrong.example";
 	pair("x509 name mismatch", &cc, p, &sc, x509, EACCES, EACCES, 0);
-	c2 = client_cfg("other-ca.pem", false);
+	c2 = client_cfg("other-ca.pem", true);
 	pair("x509 untrusted server", &c2, x509, &sc, x509, EACCES, EACCES, 0);
 	/* unauth: the client does not authenticate itself, but still checks. */
 	pair("unauth client, untrusted server", &c2, unauth, &sc, unauth, EACCES, EACCES, 0);
+	/* An unauthenticated client still knows whom it talks to. */
+	pair("unauth client", &cc, unauth, &sc, unauth, 0, 0, 0);
+	CHECK(peer_cert_is(&last_c, "server.pem") && last_s.cert_len == 0);
 
+	/*
+	 * No peer name: the server's certificate must carry the address as
+	 * an IP SAN; noip.pem names 127.0.0.1 only as CN and DNS name.
+	 */
+	p = x509;
+	p.peername = NULL;
+	pair("no peername, IP SAN", &cc, p, &sc, x509, 0, 0, 0);
+	CHECK(peer_cert_is(&last_c, "server.pem"));
+	pair("no peername, unauth, IP SAN", &cc, unauth, &sc, unauth, 0, 0, 0);
+	p.peername = "";
+	pair("empty peername, IP SAN", &cc, p, &sc, x509, 0, 0, 0);
+	s2 = server_cfg(CLIENT_AUTH_NONE);
+	s2.server_cert = path("noip.pem");
+	s2.server_key = path("noip.key");
+	pair("no peername, no IP SAN", &cc, p, &s2, x509, EACCES, EACCES, 0);
+	pair("no peername, unauth, no IP SAN", &cc, unauth, &s2, unauth, EACCES, EACCES, 0);
+	p.peername = "127.0.0.1";
+	pair("peername an address, no IP SAN", &cc, p, &s2, x509, EACCES, EACCES, 0);
+	pair("peername localhost, no IP SAN", &cc, x509, &s2, x509, 0, 0, 0);
+
+	/*
+	 * The agent's client certificate is what x509 asks for; unauth is
+	 * the request for server-only authentication.
+	 */
 	s2 = server_cfg(CLIENT_AUTH_REQUIRED);
+	c2 = client_cfg("ca.pem", false);
 	/* TLS 1.3: the client is done before the server judges its certificate. */
-	pair("client-auth required, no client cert", &cc, x509, &s2, x509, 0, EACCES, 0);
-	c2 = client_cfg("ca.pem", true);
-	pair("client-auth required, client cert", &c2, x509, &s2, x509, 0, 0, 0);
+	pair("client-auth required, no client cert", &c2, unauth, &s2, x509, 0, EACCES, 0);
+	pair("client-auth required, client cert", &cc, x509, &s2, x509, 0, 0, 0);
+	CHECK(peer_cert_is(&last_s, "client.pem") && peer_cert_is(&last_c, "server.pem"));
 	s2 = server_cfg(CLIENT_AUTH_OPTIONAL);
-	pair("client-auth optional, no client cert", &cc, x509, &s2, x509, 0, 0, 0);
-	pair("client-auth optional, client cert", &c2, x509, &s2, x509, 0, 0, 0);
+	pair("client-auth optional, no client cert", &c2, unauth, &s2, x509, 0, 0, 0);
+	CHECK(last_s.cert_len == 0 && last_s.psk == -1);
+	pair("client-auth optional, client cert", &cc, x509, &s2, x509, 0, 0, 0);
+	CHECK(peer_cert_is(&last_s, "client.pem"));
+	/* A server on an unauth request does not look at client certificates. */
+	pair("unauth server, client cert", &cc, x509, &s2, unauth, 0, 0, 0);
+	CHECK(last_s.cert_len == 0);
+}
+
+/* An x509 client with no certificate at all fails at once, clearly. */
+static void test_x509_client_without_cert(void)
+{
+	struct config cc = client_cfg("ca.pem", false);
+	struct tls_params p = { .auth = HANDSHAKE_AUTH_X509, .peername = "localhost",
+				.role = HANDSHAKE_ROLE_CLIENT, .timeout_usec = 1000000 };
+	struct side s = { .name = "client", .status = -1 };
+	struct tls_creds *c = creds(&cc);
+	struct tls_hs *hs;
+	int fds[2];
+
+	tcp_pair(fds);
+	CHECK(tls_hs_start(loop, c, fds[0], &p, on_done, &s, &hs) == -EIO);
+	printf("%-40s start=EIO\n", "x509 client, no client cert");
+	tls_creds_free(c);
+	close(fds[0]);
+	close(fds[1]);
 }
 
 static void test_psk(void)
@@ -266,6 +355,15 @@ static void test_psk(void)
 
 	config_init(&cfg);
 	pair("psk", &cfg, cp, &cfg, sp, 0, 0, 0);
+	/* Each side names the PSK used: the client its only one, the server its second. */
+	CHECK(last_c.psk == 0 && last_s.psk == 1);
+	CHECK(last_c.cert_len == 0 && last_s.cert_len == 0);
+	server[0].identity = "host-a";
+	server[1].identity = "host-b";
+	server[0].key = k1;
+	server[1].key = k2;
+	pair("psk, first of the server's", &cfg, cp, &cfg, sp, 0, 0, 0);
+	CHECK(last_c.psk == 0 && last_s.psk == 0);
 	cp.psk = &stranger;
 	pair("psk unknown identity", &cfg, cp, &cfg, sp, EKEYREJECTED, EKEYREJECTED, 0);
 	cp.psk = &wrong_key;
@@ -275,7 +373,7 @@ static void test_psk(void)
 static void test_keys_from_memory(void)
 {
 	gnutls_datum_t cert, key;
-	struct config cc = client_cfg("ca.pem", false), sc;
+	struct config cc = client_cfg("ca.pem", true), sc;
 	struct tls_params x509 = { .auth = HANDSHAKE_AUTH_X509, .peername = "localhost" };
 	struct tls_params sp = x509;
 
@@ -292,7 +390,7 @@ static void test_keys_from_memory(void)
 
 static void test_failures(void)
 {
-	struct config cc = client_cfg("ca.pem", false), sc;
+	struct config cc = client_cfg("ca.pem", true), sc;
 	struct tls_params x509 = { .auth = HANDSHAKE_AUTH_X509, .peername = "localhost",
 				   .role = HANDSHAKE_ROLE_CLIENT, .timeout_usec = 300000 };
 	struct tls_creds *c;
@@ -314,7 +412,7 @@ static void test_failures(void)
 	close(fds[1]);
 
 	/* Missing CA file: clients cannot verify the server. */
-	sc = client_cfg("nonexistent-ca.pem", false);
+	sc = client_cfg("nonexistent-ca.pem", true);
 	c = creds(&sc);
 	tcp_pair(fds);
 	CHECK(tls_hs_start(loop, c, fds[0], &x509, on_done, &s, &hs) == -EIO);
@@ -396,10 +494,11 @@ int main(int argc, char **argv)
 		sd_event_new(&loop);
 		test_pairs();
 		test_psk();
+		test_x509_client_without_cert();
 		test_keys_from_memory();
 		test_failures();
 	} else if (!strcmp(argv[1], "connect") && argc >= 6) {
-		struct config cc = (dir = argv[3], client_cfg("ca.pem", false));
+		struct config cc = (dir = argv[3], client_cfg("ca.pem", true));
 		struct tls_params p = { .auth = HANDSHAKE_AUTH_X509, .peername = argv[4],
 					.role = HANDSHAKE_ROLE_CLIENT };
 		int st;

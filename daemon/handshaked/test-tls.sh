@@ -35,6 +35,9 @@ cert other-ca self 'cn = "some other CA"' ca cert_signing_key
 cert server ca 'cn = localhost' 'dns_name = localhost' 'ip_address = 127.0.0.1' \
 	tls_www_server signing_key encryption_key
 cert client ca 'cn = client' tls_www_client signing_key
+# Names 127.0.0.1 as its CN and as a DNS name, but not as an IP address.
+cert noip ca 'cn = 127.0.0.1' 'dns_name = localhost' 'dns_name = 127.0.0.1' \
+	tls_www_server signing_key encryption_key
 
 echo "== engine against itself"
 "$bin" pair "$dir"

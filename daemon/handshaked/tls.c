@@ -57,6 +57,9 @@ struct tls_hs {
 	struct tls_creds *creds;
 	bool psk_unknown;		/* server: no identity matched */
 	bool verify_client, require_client;	/* server side */
+	/* Client: the name checked; GnuTLS keeps a pointer to it. */
+	gnutls_typed_vdata_st vdata;
+	unsigned char peer_ip[sizeof(struct in6_addr)];
 	int fd;
 	sd_event_source *io, *timer;
 	tls_done_fn cb;
@@ -417,7 +420,8 @@ static void hs_free(struct tls_hs *hs)
 	free(hs);
 }
 
-static void hs_finish(struct tls_hs *hs, int status, const struct ktls_session *ks)
+static void hs_finish(struct tls_hs *hs, int status, const struct ktls_session *ks,
+		      const struct tls_peer_id *peer)
 {
 	/*
 	 * Off epoll before the callback closes the fd: the kernel holds the
@@ -426,7 +430,7 @@ static void hs_finish(struct tls_hs *hs, int status, const struct ktls_session *
 	 */
 	hs->io = sd_event_source_disable_unref(hs->io);
 	hs->timer = sd_event_source_disable_unref(hs->timer);
-	hs->cb(hs, status, ks, hs->userdata);
+	hs->cb(hs, status, ks, peer, hs->userdata);
 	hs_free(hs);
 }
 
@@ -456,9 +460,50 @@ static int export_dir(struct tls_hs *hs, int read, uint16_t version,
 	return 0;
 }
 
+/*
+ * What the peer proved. A client always verified the server's certificate
+ * (gnutls_session_set_verify_cert2); a server only when it asked for one
+ * and got one (verify_client() checked it).
+ */
+static void peer_identity(struct tls_hs *hs, struct tls_peer_id *peer)
+{
+	bool server = hs->params->role == HANDSHAKE_ROLE_SERVER;
+	const gnutls_datum_t *certs;
+	unsigned int n = 0;
+	const char *name;
+
+	peer->psk = -1;
+	peer->cert = NULL;
+	switch (gnutls_auth_get_type(hs->session)) {
+	case GNUTLS_CRD_PSK:
+		if (!server) {
+			/* We offer only the first. */
+			peer->psk = hs->params->n_psk ? 0 : -1;
+			break;
+		}
+		name = gnutls_psk_server_get_username(hs->session);
+		for (size_t i = 0; name && i < hs->params->n_psk; i++)
+			if (!strcmp(hs->params->psk[i].identity, name)) {
+				peer->psk = (int)i;
+				break;
+			}
+		break;
+	case GNUTLS_CRD_CERTIFICATE:
+		if (server && !hs->verify_client)
+			break;
+		certs = gnutls_certificate_get_peers(hs->session, &n);
+		if (certs && n)
+			peer->cert = &certs[0];
+		break;
+	default:
+		break;
+	}
+}
+
 static void hs_succeeded(struct tls_hs *hs)
 {
 	struct ktls_session ks = { 0 };
+	struct tls_peer_id peer;
 	int cipher;
 
 	/*
@@ -467,23 +512,24 @@ static void hs_succeeded(struct tls_hs *hs)
 	 */
 	if (gnutls_record_check_pending(hs->session)) {
 		log_err("data arrived after the handshake; cannot hand over");
-		hs_finish(hs, EIO, NULL);
+		hs_finish(hs, EIO, NULL, NULL);
 		return;
 	}
 	if (gnutls_transport_is_ktls_enabled(hs->session)) {
 		log_err("GnuTLS enabled its own kTLS (ktls in the GnuTLS config); refusing");
-		hs_finish(hs, EIO, NULL);
+		hs_finish(hs, EIO, NULL, NULL);
 		return;
 	}
 	ks.version = ktls_version(gnutls_protocol_get_version(hs->session));
 	if (export_dir(hs, 0, ks.version, &ks.tx, &cipher) < 0 ||
 	    export_dir(hs, 1, ks.version, &ks.rx, &cipher) < 0) {
 		ktls_session_wipe(&ks);
-		hs_finish(hs, EIO, NULL);
+		hs_finish(hs, EIO, NULL, NULL);
 		return;
 	}
 	ks.cipher = cipher;
-	hs_finish(hs, 0, &ks);
+	peer_identity(hs, &peer);
+	hs_finish(hs, 0, &ks, &peer);
 	ktls_session_wipe(&ks);
 }
 
@@ -512,7 +558,7 @@ static void hs_step(struct tls_hs *hs)
 	} while (r < 0 && !gnutls_error_is_fatal(r) && r != GNUTLS_E_AGAIN &&
 		 ++rounds < 32);
 	if (r < 0 && r != GNUTLS_E_AGAIN && !gnutls_error_is_fatal(r)) {
-		hs_finish(hs, EPROTO, NULL);
+		hs_finish(hs, EPROTO, NULL, NULL);
 		return;
 	}
 
@@ -536,7 +582,7 @@ static void hs_step(struct tls_hs *hs)
 					  GNUTLS_A_UNKNOWN_PSK_IDENTITY);
 		else if (status != ECONNRESET)
 			gnutls_alert_send_appropriate(hs->session, r);
-		hs_finish(hs, status, NULL);
+		hs_finish(hs, status, NULL, NULL);
 		return;
 	}
 	hs_succeeded(hs);
@@ -555,7 +601,7 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	(void)s;
 	(void)usec;
-	hs_finish(userdata, ETIMEDOUT, NULL);
+	hs_finish(userdata, ETIMEDOUT, NULL, NULL);
 	return 0;
 }
 
@@ -565,6 +611,78 @@ static bool is_ip_literal(const char *name)
 
 	return inet_pton(AF_INET, name, buf) == 1 ||
 	       inet_pton(AF_INET6, name, buf) == 1;
+}
+
+/*
+ * The address the socket is connected to, raw (4 or 16 bytes; an
+ * IPv4-mapped IPv6 address as IPv4), in hs->peer_ip. Returns its length,
+ * or 0 if there is none.
+ */
+static unsigned int peer_address(struct tls_hs *hs)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len = sizeof(ss);
+	const struct sockaddr_in6 *sin6 = (const void *)&ss;
+
+	if (getpeername(hs->fd, (struct sockaddr *)&ss, &len) < 0)
+		return 0;
+	if (ss.ss_family == AF_INET) {
+		memcpy(hs->peer_ip, &((const struct sockaddr_in *)&ss)->sin_addr, 4);
+		return 4;
+	}
+	if (ss.ss_family != AF_INET6)
+		return 0;
+	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		memcpy(hs->peer_ip, &sin6->sin6_addr.s6_addr[12], 4);
+		return 4;
+	}
+	memcpy(hs->peer_ip, &sin6->sin6_addr, 16);
+	return 16;
+}
+
+/*
+ * Client: what the server's certificate must name. The peer name, as SNI
+ * too if it is a DNS name; an IP address (given as the peer name, or the
+ * connected address when there is no peer name) must be one of the
+ * certificate's IP address SANs: never matched against DNS names or the
+ * common name.
+ */
+static int hs_setup_name(struct tls_hs *hs)
+{
+	const char *name = hs->params->peername;
+	char text[INET6_ADDRSTRLEN];
+	unsigned int len = 0;
+
+	if (name && *name && !is_ip_literal(name)) {
+		gnutls_server_name_set(hs->session, GNUTLS_NAME_DNS, name,
+				       strlen(name));
+		hs->vdata.type = GNUTLS_DT_DNS_HOSTNAME;
+		hs->vdata.data = (unsigned char *)name;
+		hs->vdata.size = 0;
+	} else {
+		if (name && *name) {
+			if (inet_pton(AF_INET, name, hs->peer_ip) == 1)
+				len = 4;
+			else if (inet_pton(AF_INET6, name, hs->peer_ip) == 1)
+				len = 16;
+		} else {
+			len = peer_address(hs);
+			if (!len) {
+				log_err("no peer name, and the socket's peer address is "
+					"unknown: nothing to check the server's certificate against");
+				return -EIO;
+			}
+			inet_ntop(len == 4 ? AF_INET : AF_INET6, hs->peer_ip, text,
+				  sizeof(text));
+			log_debug("no peer name: the server's certificate must carry IP address %s",
+				  text);
+		}
+		hs->vdata.type = GNUTLS_DT_IP_ADDRESS;
+		hs->vdata.data = hs->peer_ip;
+		hs->vdata.size = len;
+	}
+	gnutls_session_set_verify_cert2(hs->session, &hs->vdata, 1, 0);
+	return 0;
 }
 
 /* Decide what to present and how to verify; EIO if config cannot do it. */
@@ -596,10 +714,15 @@ static int hs_setup_x509(struct tls_hs *hs, struct tls_creds *c)
 			log_err("%s certificate %s is unusable", server ? "server" : "client", err);
 			return -EIO;
 		}
-		if (lc->n)
+		if (lc->n) {
 			hs->cert = lc;
-		else if (server) {
+		} else if (server) {
 			log_err("no server certificate: set cert-file/key-file in [server]");
+			return -EIO;
+		} else {
+			/* auth=unauth is the request for server-only authentication. */
+			log_err("x509 client request without a client certificate: "
+				"the request names none and [client] sets no cert-file/key-file");
 			return -EIO;
 		}
 	}
@@ -623,12 +746,7 @@ static int hs_setup_x509(struct tls_hs *hs, struct tls_creds *c)
 		return 0;
 	}
 
-	if (p->peername && *p->peername && !is_ip_literal(p->peername))
-		gnutls_server_name_set(hs->session, GNUTLS_NAME_DNS, p->peername,
-				       strlen(p->peername));
-	gnutls_session_set_verify_cert(hs->session,
-		p->peername && *p->peername ? p->peername : NULL, 0);
-	return 0;
+	return hs_setup_name(hs);
 }
 
 static int hs_setup_psk(struct tls_hs *hs, struct tls_creds *c)

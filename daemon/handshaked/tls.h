@@ -29,7 +29,12 @@ struct tls_psk {
 struct tls_params {
 	int role;			/* HANDSHAKE_ROLE_* */
 	int auth;			/* HANDSHAKE_AUTH_* */
-	const char *peername;		/* NULL: none */
+	/*
+	 * Client: the name the server's certificate must carry (DNS name or
+	 * IP address). NULL or empty: the certificate must carry the IP
+	 * address the socket is connected to, as an IP address SAN.
+	 */
+	const char *peername;
 	/* x509 credentials from key serials (PEM); NULL: configured files. */
 	const gnutls_datum_t *cert_pem, *key_pem;
 	/* PSK: the client uses the first, the server accepts any. */
@@ -39,12 +44,24 @@ struct tls_params {
 };
 
 /*
- * Called once per handshake, from the event loop: @status is 0 and @ks
- * the record state (valid during the call only; wiped afterwards), or a
- * positive errno and @ks NULL. The engine frees @hs after the callback.
+ * What the peer proved, on success: the PSK it used, or the certificate
+ * that was verified. Nothing when it was not authenticated (a server that
+ * asked for no client certificate, or got none).
+ */
+struct tls_peer_id {
+	int psk;			/* index into params->psk; -1: none */
+	const gnutls_datum_t *cert;	/* DER of the peer's certificate; NULL: none */
+};
+
+/*
+ * Called once per handshake, from the event loop: @status is 0, @ks the
+ * record state and @peer the peer's identity (valid during the call only;
+ * the keys are wiped afterwards), or a positive errno and both NULL. The
+ * engine frees @hs after the callback.
  */
 typedef void (*tls_done_fn)(struct tls_hs *hs, int status,
-			    const struct ktls_session *ks, void *userdata);
+			    const struct ktls_session *ks,
+			    const struct tls_peer_id *peer, void *userdata);
 
 /*
  * Load credentials (at start and on reload). Unusable files are logged,
