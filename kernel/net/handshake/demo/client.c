@@ -275,6 +275,7 @@ int demo_client(const struct demo_params *p, struct demo_result *res)
 		goto out;
 	res->version = hs.result.tls_version;
 	res->cipher = hs.result.cipher;
+	res->peerid = hs.result.num_peerids ? hs.result.peerids[0] : 0;
 
 	snprintf(res->sent, sizeof(res->sent), "%s", p->message);
 	snprintf(res->reply, sizeof(res->reply), "%s\n", p->message);

@@ -59,6 +59,7 @@ struct demo_result {
 	int callbacks;
 	u16 version;
 	u16 cipher;
+	key_serial_t peerid;	/* the first remote-auth serial; 0: none */
 	s64 elapsed_us;
 	/* A batch's outcome. */
 	unsigned int count, ok, failed;

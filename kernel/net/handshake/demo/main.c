@@ -205,6 +205,7 @@ static int demo_result_show(struct seq_file *m, void *v)
 		   demo_last.reply, demo_last.elapsed_us,
 		   demo_last.cancel ?: "none", demo_last.callbacks,
 		   demo_last.dup_status);
+	seq_printf(m, "peerid=%d\n", demo_last.peerid);
 	seq_printf(m, "count=%u\nok=%u\nfailed=%u\n", demo_last.count,
 		   demo_last.ok, demo_last.failed);
 	demo_show_us(m, "p50_us", demo_last.p50_ns);
