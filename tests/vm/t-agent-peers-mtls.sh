@@ -1,6 +1,7 @@
 # Client certificates, both roles, real peers. Client role: openssl
 # s_server -Verify 1 and gnutls-serv --require-client-cert get the
-# agent's [client] certificate; an agent without one is refused (TLS 1.2:
+# agent's [client] certificate; an agent without one fails an x509
+# request at once (EIO), and on an unauth request is refused (TLS 1.2:
 # the handshake fails with EACCES; TLS 1.3: the server's alert comes after
 # the client's Finished, so the handshake succeeds and the connection then
 # fails). Server role, [server] client-auth = required: openssl s_client,
@@ -35,6 +36,12 @@ $PEERS echo --want 'Status: The certificate is trusted' -- gnutls-cli --x509cafi
 	fail "gnutls-cli with a client certificate"
 $PEERS pyclient $port "$ca" --cert "$cc" --key "$ck" || fail "python with a client certificate"
 grep -q "role=server auth=x509 result=0" "$LOGDIR/agent.log" || fail "no server-role success logged"
+# The server's consumer gets the client's certificate as a key.
+id=$(sed -n 's/.*role=server auth=x509 result=0 remote-auth=\([0-9]*\) .*/\1/p' "$LOGDIR/agent.log" | tail -n 1)
+[ -n "$id" ] || fail "no remote-auth logged for a client certificate"
+expect_eq "server-role peer certificate" \
+	"$(keyctl pipe "$id" | openssl x509 -inform DER -noout -subject -fingerprint -sha256)" \
+	"$(openssl x509 -in "$cc" -noout -subject -fingerprint -sha256)"
 
 n=$(grep -c "role=server auth=x509 result=EACCES" "$LOGDIR/agent.log")
 $PEERS echo --expect-fail -- openssl s_client -connect 127.0.0.1:$port -CAfile "$ca" \
@@ -48,17 +55,22 @@ wait_for 10 test "$(grep -c "role=server auth=x509 result=EACCES" "$LOGDIR/agent
 	fail "the agent did not log EACCES for each refused client: $(grep role=server "$LOGDIR/agent.log" | tail -n 4)"
 grep -q "client certificate rejected" "$LOGDIR/agent.log" || fail "no rejection reason logged"
 
-# Without a client certificate of its own the agent is refused.
+# Without a client certificate of its own the agent fails x509 requests
+# at once; unauth requests (it presents nothing) the server refuses.
 agent_stop
 printf '[tls]\nca-file = %s/ca.pem\nmin-version = 1.2\n[server]\ncert-file = %s/server.pem\nkey-file = %s/server.key\n' \
 	"$PKI" "$PKI" "$PKI" > /tmp/agent-nocert.conf
 agent_start /tmp/agent-nocert.conf
 s_server 4622 -tls1_2 -Verify 1 -verify_return_error -CAfile "$PKI/ca.pem"
-connect_fails "TLS 1.2 -Verify 1, no client certificate" -13 "host=127.0.0.1 port=4622 peername=localhost"
+connect_fails "x509 request, no client certificate" -5 "host=127.0.0.1 port=4621 peername=localhost"
+grep -q "x509 client request without a client certificate" "$LOGDIR/agent.log" ||
+	fail "no clear error for an x509 request without a client certificate"
+connect_fails "TLS 1.2 -Verify 1, no client certificate" -13 \
+	"host=127.0.0.1 port=4622 peername=localhost auth=unauth"
 connect_fails "TLS 1.2 gnutls --require-client-cert, no client certificate" -13 \
-	"host=127.0.0.1 port=4621 peername=localhost"
+	"host=127.0.0.1 port=4621 peername=localhost auth=unauth"
 s_server 4623 -tls1_3 -Verify 1 -verify_return_error -CAfile "$PKI/ca.pem"
-demo_connect "host=127.0.0.1 port=4623 peername=localhost" && fail "TLS 1.3 -Verify 1 without a client certificate succeeded"
+demo_connect "host=127.0.0.1 port=4623 peername=localhost auth=unauth" && fail "TLS 1.3 -Verify 1 without a client certificate succeeded"
 say "TLS 1.3 -Verify 1 without a client certificate: connect status $(demo_result status)"
 wait_for 10 grep -q "did not return a certificate\|peer did not return\|certificate required" "$LOGDIR/s_server.4623.log" ||
 	{ cat "$LOGDIR/s_server.4623.log"; fail "s_server did not refuse for a missing certificate"; }
