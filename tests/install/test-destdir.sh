@@ -55,6 +55,7 @@ fi
 		demo/handshake_demo.c; do
 		echo "$dkms/net/handshake/$f"
 	done
+	echo "$dkms/net/handshake/mainline/main.c"
 	echo "$dkms/uapi/linux/handshake.h"
 	if [ -n "$kdir" ]; then
 		echo "/lib/modules/$kver/extra/handshake.ko"
