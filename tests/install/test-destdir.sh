@@ -51,8 +51,10 @@ fi
 	echo "$dkms/dkms.conf"
 	echo "$dkms/Kbuild"
 	echo "$dkms/include/net/handshake.h"
-	for f in alert.c handshake.h ktls.c main.c netlink.c request.c trace.c trace.h \
-		demo/handshake_demo.c; do
+	echo "$dkms/include/net/tls_prot.h"
+	for f in alert.c handshake.h ktls.c main.c netlink.c request.c tls.c \
+		trace.c trace.h demo/async.c demo/batch.c demo/client.c \
+		demo/common.c demo/demo.h demo/echo.c demo/main.c demo/parse.c; do
 		echo "$dkms/net/handshake/$f"
 	done
 	echo "$dkms/net/handshake/mainline/main.c"
