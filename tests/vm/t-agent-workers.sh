@@ -102,12 +102,20 @@ connects 10 after
 # Unload and load the modules under the running agent: each worker sees
 # the family go and come back (nlctrl), rejoins, and serves.
 rmmod handshake_demo || fail "handshake_demo does not unload"
+# The mainline-API consumer, when loaded, holds handshake.ko too.
+mainline=
+if [ -d /sys/module/handshake_mainline ]; then
+	rmmod handshake_mainline || fail "handshake_mainline does not unload"
+	mainline=1
+fi
 rmmod handshake || fail "handshake does not unload with the agent running"
 wait_for 10 sh -c "[ \$(grep -c 'family \"handshake\" is gone' $log) -ge 2 ]" ||
 	{ tail -n 20 "$log" >&2; fail "the workers did not notice the unload"; }
 insmod "$BUILD/kernel/handshake.ko" default_timeout_ms="$old_timeout" pending_limit="$old_limit" ||
 	fail "insmod handshake.ko"
 insmod "$BUILD/kernel/handshake_demo.ko" echo_port="$port" || fail "insmod handshake_demo.ko"
+[ -z "$mainline" ] || insmod "$BUILD/kernel/handshake_mainline.ko" ||
+	fail "insmod handshake_mainline.ko"
 wait_for 10 sh -c "[ \$(grep -c 'family \"handshake\" is back' $log) -ge 2 ]" ||
 	{ tail -n 20 "$log" >&2; fail "the workers did not rejoin"; }
 wait_for 10 port_listening "$port" || fail "the echo server is not back"
