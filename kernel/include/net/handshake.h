@@ -36,7 +36,9 @@
  *    peer may send records other than application data (TLS 1.3 session
  *    tickets, alerts): read with a control buffer
  *    (union handshake_record_cmsg) and check the type with
- *    handshake_record_type().
+ *    handshake_record_type(). 6.1's kTLS cannot rekey: after a TLS 1.3
+ *    KeyUpdate from the peer nothing decrypts any more, and
+ *    handshake_record_check() says so (-EKEYEXPIRED); reconnect.
  *  - On failure the socket is not usable for TLS; the consumer closes it.
  */
 #ifndef _NET_HANDSHAKE_H
@@ -116,6 +118,7 @@ union handshake_record_cmsg {
 };
 
 u8 handshake_record_type(const struct cmsghdr *cmsg);
+int handshake_record_check(u8 type, const void *data, size_t len);
 int handshake_send_alert(struct socket *sock, u8 level, u8 description);
 int handshake_send_close_notify(struct socket *sock);
 

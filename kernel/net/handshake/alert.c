@@ -42,6 +42,32 @@ u8 handshake_record_type(const struct cmsghdr *cmsg)
 }
 EXPORT_SYMBOL_GPL(handshake_record_type);
 
+/* TLS 1.3 handshake message type of a KeyUpdate (RFC 8446, 4). */
+#define HANDSHAKE_MSG_KEY_UPDATE	24
+
+/**
+ * handshake_record_check - whether a consumer may go on after a record
+ * @type: the record's type, from handshake_record_type()
+ * @data: the start of the record's content
+ * @len: how many bytes of it were read
+ *
+ * A TLS 1.3 peer may send KeyUpdate at any time. kTLS on 6.1 cannot take
+ * new keys, so every record after it would fail to decrypt: the consumer
+ * is told now, and should close the connection and connect again. Other
+ * handshake records (NewSessionTicket) are to be skipped.
+ *
+ * Return: 0 to go on, or -EKEYEXPIRED after a KeyUpdate.
+ */
+int handshake_record_check(u8 type, const void *data, size_t len)
+{
+	if (type != HANDSHAKE_RECORD_HANDSHAKE || !len ||
+	    *(const u8 *)data != HANDSHAKE_MSG_KEY_UPDATE)
+		return 0;
+	net_warn_ratelimited("handshake: the TLS peer sent KeyUpdate, which kTLS on this kernel cannot follow: reconnect\n");
+	return -EKEYEXPIRED;
+}
+EXPORT_SYMBOL_GPL(handshake_record_check);
+
 /**
  * handshake_send_alert - send a TLS alert record on a kTLS socket
  * @sock: socket with kTLS installed for transmit

@@ -26,9 +26,9 @@
 static int demo_read_line(struct socket *sock, char *line, size_t size)
 {
 	size_t used = 0;
+	int ret, err;
 	char *nl;
 	u8 type;
-	int ret;
 
 	while (used < size - 1) {
 		ret = demo_recv(sock, line + used, size - 1 - used, &type);
@@ -40,6 +40,9 @@ static int demo_read_line(struct socket *sock, char *line, size_t size)
 			return -ECONNRESET;
 		if (type == HANDSHAKE_RECORD_ALERT)
 			return -ECONNRESET;
+		err = handshake_record_check(type, line + used, ret);
+		if (err)
+			return err;
 		if (type != HANDSHAKE_RECORD_DATA)
 			continue;	/* e.g. TLS 1.3 NewSessionTicket */
 		nl = memchr(line + used, '\n', ret);
