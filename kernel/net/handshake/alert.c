@@ -85,7 +85,7 @@ int handshake_send_alert(struct socket *sock, u8 level, u8 description)
 	struct msghdr msg = {
 		.msg_control = &ctl,
 		.msg_controllen = sizeof(ctl),
-		.msg_flags = MSG_DONTWAIT,
+		.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL,
 	};
 	int ret;
 
