@@ -14,7 +14,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nlclient import Handshake, NLMSG_ERROR  # noqa: E402
-from vmtest import Consumer, DEMO, check, failures, listener, session  # noqa: E402
+from vmtest import Consumer, check, failures, listener, pending, session, write_demo  # noqa: E402
 
 EVENT_CANCELLED = 6
 PARAM = "/sys/module/handshake/parameters/default_timeout_ms"
@@ -23,15 +23,6 @@ KEY_SPEC_PROCESS_KEYRING = -2
 libc = ctypes.CDLL(None, use_errno=True)
 
 
-def pending(nl, n, timeout=20):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        _, _, reqs = nl.do("get", dump=True)
-        cookies = [r["cookie"] for r in reqs if r["state"] == 1]
-        if len(cookies) >= n:
-            return cookies
-        time.sleep(0.1)
-    raise TimeoutError("fewer than %d requests pending" % n)
 
 
 def process_keyring():
@@ -61,14 +52,6 @@ for op, attrs in (("accept", [("cookie", %d)]),
     return dict(l.split() for l in out.stdout.splitlines()), out.stderr
 
 
-def write_demo(line):
-    """Writes one line to the demo's connect file: 0 or -errno."""
-    try:
-        with open(DEMO + "/connect", "w") as f:
-            f.write(line + "\n")
-        return 0
-    except OSError as e:
-        return -e.errno
 
 
 def claimed(lst):

@@ -14,7 +14,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nlclient import Handshake  # noqa: E402
-from vmtest import Consumer, DEMO, check, failures, listener, session  # noqa: E402
+from vmtest import Consumer, DEMO, check, failures, listener, pending, session, write_demo  # noqa: E402
 
 SO_COOKIE = 57
 
@@ -27,25 +27,8 @@ def cookie_of(fd):
         s.close()
 
 
-def pending(nl, n, timeout=20):
-    """Cookies of the pending requests, once there are n of them."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        err, _, reqs = nl.do("get", dump=True)
-        cookies = [r["cookie"] for r in reqs if r["state"] == 1]
-        if len(cookies) >= n:
-            return cookies
-        time.sleep(0.1)
-    raise TimeoutError("only %d of %d requests pending" % (len(cookies), n))
 
 
-def write_demo(line):
-    try:
-        with open(DEMO + "/connect", "w") as f:
-            f.write(line + "\n")
-        return 0
-    except OSError as e:
-        return -e.errno
 
 
 def result():

@@ -4,6 +4,7 @@ consumer connected to a TCP listener that never speaks TLS (the kernel
 only needs an established connection to queue a request)."""
 import socket
 import subprocess
+import time
 
 DEMO = "/sys/kernel/debug/handshake_demo"
 failures = []
@@ -59,3 +60,27 @@ def session(cipher=51, key=16, iv=8, salt=4, seq=8, version=0x304, rx=True):
          ("rec-seq", b"\0" * seq)]
     s = [("tls-version", version), ("cipher", cipher), ("tx", d)]
     return s + ([("rx", d)] if rx else [])
+
+
+def write_demo(line):
+    """Writes one line to the demo's connect file: 0 or -errno."""
+    try:
+        with open(DEMO + "/connect", "w") as f:
+            f.write(line + "\n")
+        return 0
+    except OSError as e:
+        return -e.errno
+
+
+def pending(nl, n, timeout=20):
+    """Cookies of the pending requests (a get dump on nl), once there are
+    n of them."""
+    cookies = []
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        _, _, reqs = nl.do("get", dump=True)
+        cookies = [r["cookie"] for r in reqs if r["state"] == 1]
+        if len(cookies) >= n:
+            return cookies
+        time.sleep(0.1)
+    raise TimeoutError("only %d of %d requests pending" % (len(cookies), n))
