@@ -79,10 +79,17 @@ def main():
     agent = subprocess.Popen([os.environ["HANDSHAKED"], "-c",
                               os.environ.get("PKI", "/tmp/pki") + "/agent.conf"],
                              stdout=log, stderr=log)
-    time.sleep(0.5)
     fuzzer = Handshake()
     fuzzer.sock.setblocking(False)
     admin = Handshake()
+    # Start from a quiet table: the agent is up and has served whatever
+    # earlier tests left pending (their consumers' sockets may be gone).
+    end = time.monotonic() + 120
+    while time.monotonic() < end:
+        reqs = admin.do("get", dump=True)[2]
+        if "ready" in open(log.name).read() and not reqs:
+            break
+        time.sleep(0.2)
     results, stop = [], threading.Event()
     real = threading.Thread(target=real_handshakes, args=(results, stop))
     real.start()

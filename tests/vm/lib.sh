@@ -7,6 +7,12 @@ PKI=${PKI:-/tmp/pki}
 LOGDIR=${LOGDIR:-/tmp/log}
 mkdir -p "$LOGDIR"
 
+# TIME_FACTOR: how many times slower than Debian's kernel this one runs
+# (tools/run-tests --debug-kernel sets it for KASAN and lockdep); a test's
+# timing limits and hold times are scaled by it, its assertions are not.
+TIME_FACTOR=${TIME_FACTOR:-1}
+scaled() { echo $(($1 * TIME_FACTOR)); }
+
 say() { printf '%s\n' "$*"; }
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 
@@ -66,7 +72,7 @@ agent_start() {
 	[ -f "$conf" ] || agent_conf "$conf"
 	"$HANDSHAKED" -c "$conf" -v > "$LOGDIR/agent.log" 2>&1 &
 	AGENT_PID=$!
-	wait_for 10 grep -q ready "$LOGDIR/agent.log" ||
+	wait_for "$(scaled 10)" grep -q ready "$LOGDIR/agent.log" ||
 		{ cat "$LOGDIR/agent.log" >&2; fail "handshaked did not become ready"; }
 }
 

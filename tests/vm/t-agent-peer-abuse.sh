@@ -12,7 +12,7 @@ canary_start 4650
 
 # timed_fail WHAT STATUS LIMIT_MS LINE: fails with STATUS within LIMIT_MS.
 timed_fail() {
-	local what=$1 want=$2 limit=$3 t0 ms
+	local what=$1 want=$2 limit=$(scaled $3) t0 ms
 	shift 3
 	t0=$(date +%s%N)
 	connect_fails "$what" "$want" "$@"

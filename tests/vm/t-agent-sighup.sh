@@ -11,7 +11,7 @@ conf=/tmp/sighup.conf
 agent_conf $conf
 agent_start $conf
 gnutls_serv 4660
-bg_peer 4661 $PEERS proxy 4661 4660 4
+bg_peer 4661 $PEERS proxy 4661 4660 "$(scaled 4)"
 
 n=6
 pids=
