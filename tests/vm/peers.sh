@@ -55,6 +55,12 @@ psk_serial() {
 		fail "keyctl padd failed"
 }
 
+# cert_of SERIAL: the subject and SHA-256 fingerprint of the DER
+# certificate the key SERIAL holds (a peer identity from done).
+cert_of() {
+	keyctl pipe "$1" | openssl x509 -inform DER -noout -subject -fingerprint -sha256
+}
+
 # agent_rss: the agent's VmRSS in kB.
 agent_rss() {
 	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$AGENT_PID/status"

@@ -10,11 +10,6 @@
 pki_make
 agent_start
 
-# cert_of SERIAL: the subject and SHA-256 fingerprint of the DER
-# certificate the key SERIAL holds.
-cert_of() {
-	keyctl pipe "$1" | openssl x509 -inform DER -noout -subject -fingerprint -sha256
-}
 want_server=$(openssl x509 -in "$PKI/server.pem" -noout -subject -fingerprint -sha256)
 
 # PSK: the serial of the key the request named and the handshake used.

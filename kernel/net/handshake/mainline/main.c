@@ -19,8 +19,9 @@
  * cancel_delay ms (default 2000: time for the agent to claim it) first.
  * message= (the rest of the line) is sent over kTLS with a newline, as a
  * record of type rtype (default application data), and one line is read
- * back, records of other types skipped (an alert ends the read). close=1
- * calls tls_handshake_close() before the socket is released.
+ * back, records of other types skipped (an alert ends the read, a
+ * KeyUpdate fails it with -EKEYEXPIRED). close=1 calls
+ * tls_handshake_close() before the socket is released.
  *
  * The write returns once all is over. /sys/kernel/debug/handshake_mainline/
  * result then holds key=value lines: status (ta_done's, or -ECANCELED),
@@ -55,6 +56,9 @@
 
 #define HM_LINE_MAX	512
 #define HM_REPLY_MAX	256
+
+/* TLS 1.3 HandshakeType key_update (RFC 8446, section 4). */
+#define HM_HANDSHAKE_KEY_UPDATE	24
 
 enum hm_hello {
 	HM_CLIENT_ANON, HM_CLIENT_X509, HM_CLIENT_PSK,
@@ -320,13 +324,33 @@ static int hm_send(struct socket *sock, const char *text, u8 rtype)
 	return ret == len ? 0 : -EIO;
 }
 
+/*
+ * Whether a handshake record holds a KeyUpdate: kTLS on 6.1 cannot take
+ * the peer's new keys, so every later record would fail to decrypt.
+ * mainline's tls_get_record_type() sees only the record type; the
+ * messages (type, 24-bit length, body) are the consumer's to read.
+ */
+static bool hm_is_key_update(const u8 *msg, size_t len)
+{
+	size_t off = 0;
+
+	while (off + 4 <= len) {
+		if (msg[off] == HM_HANDSHAKE_KEY_UPDATE)
+			return true;
+		off += 4 + ((msg[off + 1] << 16) | (msg[off + 2] << 8) |
+			    msg[off + 3]);
+	}
+	return false;
+}
+
 /**
  * hm_read_line - reads one line of application data from a kTLS socket
  * @sock: the socket
  * @io: its reply (without the newline), the record types seen, and the
  *	level and description of an alert that ended the read
  *
- * Return: 0, or a negative errno (-ECONNRESET after an alert).
+ * Return: 0, or a negative errno (-ECONNRESET after an alert,
+ * -EKEYEXPIRED after a KeyUpdate).
  */
 static int hm_read_line(struct socket *sock, struct hm_io *io)
 {
@@ -365,6 +389,12 @@ static int hm_read_line(struct socket *sock, struct hm_io *io)
 			io->desc = desc;
 			io->reply[used] = '\0';
 			return -ECONNRESET;
+		}
+		if (type == TLS_RECORD_TYPE_HANDSHAKE &&
+		    hm_is_key_update(io->reply + used, ret)) {
+			pr_warn_ratelimited("handshake_mainline: the peer sent KeyUpdate, which kTLS on this kernel cannot follow\n");
+			io->reply[used] = '\0';
+			return -EKEYEXPIRED;
 		}
 		if (type != TLS_RECORD_TYPE_DATA)
 			continue;	/* e.g. a TLS 1.3 NewSessionTicket */
