@@ -18,6 +18,9 @@
 #include "format.h"
 #include "json.h"
 
+/* The kernel passes at most 5 identities (remote-auth in the spec). */
+#define MAX_REMOTE_AUTH 5
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -31,7 +34,22 @@ struct monitor {
 	bool unloaded;
 };
 
-static void print_event(const struct ctl *ctl, const struct nlattr **tb)
+/* The remote-auth serials of a done event (several attributes). */
+static unsigned int remote_auth(const struct nlmsghdr *nlh, int32_t *ids,
+				unsigned int max)
+{
+	const struct nlattr *attr;
+	unsigned int n = 0;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(attr) == HANDSHAKE_A_REMOTE_AUTH &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0 && n < max)
+			ids[n++] = (int32_t)mnl_attr_get_u32(attr);
+	return n;
+}
+
+static void print_event(const struct ctl *ctl, const struct nlmsghdr *nlh,
+			const struct nlattr **tb)
 {
 	const struct nlattr *ev = tb[HANDSHAKE_A_EVENT], *st = tb[HANDSHAKE_A_STATUS];
 	uint32_t event = ev && mnl_attr_validate(ev, MNL_TYPE_U32) == 0 ?
@@ -40,7 +58,10 @@ static void print_event(const struct ctl *ctl, const struct nlattr **tb)
 			  mnl_attr_get_u32(st) : 0;
 	uint64_t cookie = mnl_attr_get_u64(tb[HANDSHAKE_A_COOKIE]);
 	const char *name = hs_name(HS_EVENT, event);
-	char now[40], num[16], why[128];
+	char now[40], num[16], why[128], peer[80] = "";
+	int32_t ids[MAX_REMOTE_AUTH];
+	unsigned int n = remote_auth(nlh, ids, MAX_REMOTE_AUTH);
+	size_t len = 0;
 
 	fmt_now(now, sizeof(now));
 	if (!name) {
@@ -56,12 +77,21 @@ static void print_event(const struct ctl *ctl, const struct nlattr **tb)
 		else
 			json_uint("event", event);
 		json_uint("status", status);
+		if (n) {
+			json_array_begin("remote_auth");
+			for (unsigned int i = 0; i < n; i++)
+				json_uint(NULL, (uint32_t)ids[i]);
+			json_array_end();
+		}
 		json_object_end();
 	} else if (status) {
 		fmt_status(why, sizeof(why), status);
 		printf("[%s] cookie %" PRIu64 " %s: %s\n", now, cookie, name, why);
 	} else {
-		printf("[%s] cookie %" PRIu64 " %s\n", now, cookie, name);
+		for (unsigned int i = 0; i < n; i++)
+			len += (size_t)snprintf(peer + len, sizeof(peer) - len, "%s%" PRId32,
+						i ? "," : " remote-auth ", ids[i]);
+		printf("[%s] cookie %" PRIu64 " %s%s\n", now, cookie, name, peer);
 	}
 	fflush(stdout);	/* a pipe reader sees each event as it happens */
 }
@@ -99,7 +129,7 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	hs_nl_parse(nlh, tb, HANDSHAKE_A_MAX);
 	if (tb[HANDSHAKE_A_COOKIE] &&
 	    mnl_attr_validate(tb[HANDSHAKE_A_COOKIE], MNL_TYPE_U64) == 0)
-		print_event(m->ctl, tb);
+		print_event(m->ctl, nlh, tb);
 	return MNL_CB_OK;
 }
 

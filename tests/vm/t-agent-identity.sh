@@ -5,6 +5,7 @@
 # certificate must carry the peer's address as an IP SAN. An x509 client
 # request with no client certificate anywhere fails (EIO) with a clear
 # log line; auth=unauth is the way to authenticate only the server.
+# handshakectl monitor shows the identity on the done line.
 . tests/vm/lib.sh
 . tests/vm/peers.sh
 pki_make
@@ -12,12 +13,23 @@ agent_start
 
 want_server=$(openssl x509 -in "$PKI/server.pem" -noout -subject -fingerprint -sha256)
 
+# handshakectl monitor shows the identity on each done.
+"$HANDSHAKECTL" monitor > "$LOGDIR/monitor.txt" 2>&1 &
+monitor=$!
+sleep 0.5
+# monitor_shows COOKIE SERIAL: its done line names SERIAL.
+monitor_shows() {
+	wait_for 5 grep -q "cookie $1 done remote-auth $2\$" "$LOGDIR/monitor.txt" ||
+		fail "monitor: no 'cookie $1 done remote-auth $2': $(grep "cookie $1 " "$LOGDIR/monitor.txt")"
+}
+
 # PSK: the serial of the key the request named and the handshake used.
 serial=$(psk_serial)
 printf '%s:%s\n' "$PSK_ID" "$PSK_KEY" > /tmp/id.passwd
 gnutls_serv 4691 --pskpasswd /tmp/id.passwd --priority "NORMAL:+ECDHE-PSK:+DHE-PSK:+PSK"
 connect_ok "PSK" "host=127.0.0.1 port=4691 auth=psk psk=$serial message=psk"
 expect_eq "PSK peerid" "$(demo_result peerid)" "$serial"
+monitor_shows "$(demo_result cookie)" "$serial"
 grep -q "auth=psk result=0 remote-auth=$serial " "$LOGDIR/agent.log" ||
 	fail "the agent did not log remote-auth=$serial: $(grep auth=psk "$LOGDIR/agent.log")"
 
@@ -33,6 +45,8 @@ keyctl rdescribe "$id" | grep -q "^user;.*;handshake:peer:$cookie\$" ||
 	fail "x509 key: $(keyctl rdescribe "$id"), want a user key handshake:peer:$cookie"
 grep -q "auth=x509 result=0 remote-auth=$id " "$LOGDIR/agent.log" ||
 	fail "the agent did not log remote-auth=$id"
+monitor_shows "$cookie" "$id"
+kill "$monitor"
 # It expires on its own: the agent's keyring does not fill up.
 expire=$(awk -v s="$(printf %08x "$id")" '$1 == s { print $4 }' /proc/keys)
 say "x509 key expiry column: ${expire:-?}"

@@ -296,7 +296,8 @@ enum {
  *   every user: the counters say nothing about any one request.
  * @HANDSHAKE_CMD_EVENT: Event on group "monitor": something happened to a
  *   request. status is the errno of failed, timed-out, cancelled and
- *   claimant-lost, 0 otherwise.
+ *   claimant-lost, 0 otherwise. A done event carries the remote-auth the
+ *   consumer gets.
  */
 enum {
 	HANDSHAKE_CMD_REQUEST = 1,

@@ -237,7 +237,9 @@ struct sk_buff *handshake_event_msg(struct handshake_req *req,
 				    enum handshake_event event, int status,
 				    gfp_t gfp)
 {
+	const struct handshake_result *res = &req->result;
 	struct sk_buff *msg;
+	unsigned int i;
 	void *hdr;
 
 	if (!genl_has_listeners(&handshake_genl_family, req->net,
@@ -250,12 +252,17 @@ struct sk_buff *handshake_event_msg(struct handshake_req *req,
 			  HANDSHAKE_CMD_EVENT);
 	if (!hdr || handshake_put_cookie(msg, req) ||
 	    nla_put_u32(msg, HANDSHAKE_A_EVENT, event) ||
-	    nla_put_u32(msg, HANDSHAKE_A_STATUS, -status)) {
-		nlmsg_free(msg);
-		return NULL;
-	}
+	    nla_put_u32(msg, HANDSHAKE_A_STATUS, -status))
+		goto err;
+	/* Who the peer proved to be, as the consumer learns it. */
+	for (i = 0; event == HANDSHAKE_EVENT_DONE && i < res->num_peerids; i++)
+		if (nla_put_s32(msg, HANDSHAKE_A_REMOTE_AUTH, res->peerids[i]))
+			goto err;
 	genlmsg_end(msg, hdr);
 	return msg;
+err:
+	nlmsg_free(msg);
+	return NULL;
 }
 
 /* Sends (and consumes) a message from handshake_event_msg(), if any. */
