@@ -76,10 +76,17 @@ static int connect_kernel(struct ctl *ctl)
 		fputs("handshakectl: the handshake module is not loaded\n", stderr);
 		return 1;
 	}
+	if (ret == -EPROTO && ctl->nl.version == 1) {
+		fputs("handshakectl: this kernel has mainline's own net/handshake "
+		      "(protocol version 1): it offers no list, show, cancel, stats "
+		      "or monitor; handshaked serves it, and logs each handshake\n",
+		      stderr);
+		return 1;
+	}
 	if (ret == -EPROTO) {
 		fprintf(stderr, "handshakectl: the kernel's handshake family speaks "
-			"version %" PRIu32 ", this tool version %d (is it mainline's "
-			"net/handshake?)\n", ctl->nl.version, HANDSHAKE_FAMILY_VERSION);
+			"version %" PRIu32 ", this tool version %d\n",
+			ctl->nl.version, HANDSHAKE_FAMILY_VERSION);
 		return 1;
 	}
 	if (ret < 0)

@@ -17,9 +17,20 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <linux/tls.h>
 
 #include "ktls.h"
 #include "linux/handshake.h"
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+#ifndef TCP_ULP
+#define TCP_ULP 31
+#endif
 
 uint16_t ktls_version(gnutls_protocol_t proto)
 {
@@ -97,4 +108,70 @@ int ktls_map(uint16_t version, gnutls_cipher_algorithm_t cipher,
 void ktls_session_wipe(struct ktls_session *ks)
 {
 	gnutls_memset(ks, 0, sizeof(*ks));
+}
+
+/* One direction's crypto_info, as <linux/tls.h> lays it out per cipher. */
+static int install_dir(int fd, int optname, uint16_t version, uint16_t cipher,
+		       const struct ktls_crypto *c)
+{
+	union {
+		struct tls12_crypto_info_aes_gcm_128 gcm128;
+		struct tls12_crypto_info_aes_gcm_256 gcm256;
+		struct tls12_crypto_info_chacha20_poly1305 chacha;
+	} ci;
+	socklen_t len;
+	int r;
+
+	memset(&ci, 0, sizeof(ci));
+	switch (cipher) {
+	case HANDSHAKE_CIPHER_AES_GCM_128:
+		if (c->key_len != sizeof(ci.gcm128.key) || c->iv_len != sizeof(ci.gcm128.iv) ||
+		    c->salt_len != sizeof(ci.gcm128.salt))
+			return -EINVAL;
+		memcpy(ci.gcm128.key, c->key, c->key_len);
+		memcpy(ci.gcm128.iv, c->iv, c->iv_len);
+		memcpy(ci.gcm128.salt, c->salt, c->salt_len);
+		memcpy(ci.gcm128.rec_seq, c->rec_seq, sizeof(ci.gcm128.rec_seq));
+		len = sizeof(ci.gcm128);
+		break;
+	case HANDSHAKE_CIPHER_AES_GCM_256:
+		if (c->key_len != sizeof(ci.gcm256.key) || c->iv_len != sizeof(ci.gcm256.iv) ||
+		    c->salt_len != sizeof(ci.gcm256.salt))
+			return -EINVAL;
+		memcpy(ci.gcm256.key, c->key, c->key_len);
+		memcpy(ci.gcm256.iv, c->iv, c->iv_len);
+		memcpy(ci.gcm256.salt, c->salt, c->salt_len);
+		memcpy(ci.gcm256.rec_seq, c->rec_seq, sizeof(ci.gcm256.rec_seq));
+		len = sizeof(ci.gcm256);
+		break;
+	case HANDSHAKE_CIPHER_CHACHA20_POLY1305:
+		if (c->key_len != sizeof(ci.chacha.key) || c->iv_len != sizeof(ci.chacha.iv) ||
+		    c->salt_len)
+			return -EINVAL;
+		memcpy(ci.chacha.key, c->key, c->key_len);
+		memcpy(ci.chacha.iv, c->iv, c->iv_len);
+		memcpy(ci.chacha.rec_seq, c->rec_seq, sizeof(ci.chacha.rec_seq));
+		len = sizeof(ci.chacha);
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	/* The cipher-specific structs all begin with the common header. */
+	ci.gcm128.info.version = version;
+	ci.gcm128.info.cipher_type = cipher;
+	r = setsockopt(fd, SOL_TLS, optname, &ci, len) < 0 ? -errno : 0;
+	gnutls_memset(&ci, 0, sizeof(ci));
+	return r;
+}
+
+int ktls_install(int fd, const struct ktls_session *ks)
+{
+	int r;
+
+	if (setsockopt(fd, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) < 0)
+		return -errno;
+	r = install_dir(fd, TLS_TX, ks->version, ks->cipher, &ks->tx);
+	if (r == 0)
+		r = install_dir(fd, TLS_RX, ks->version, ks->cipher, &ks->rx);
+	return r;
 }

@@ -41,6 +41,13 @@ int ktls_map(uint16_t version, gnutls_cipher_algorithm_t cipher,
 	     const gnutls_datum_t *iv, const unsigned char seq[8],
 	     struct ktls_crypto *out);
 
+/*
+ * Install kTLS on a connected TCP socket (the "tls" ULP, then TX and RX),
+ * as mainline's protocol wants the agent to. 0 or a negative errno; a
+ * failure leaves the socket unusable for TLS, so the handshake fails.
+ */
+int ktls_install(int fd, const struct ktls_session *ks);
+
 /* Wipe key material (the compiler may not drop it). */
 void ktls_session_wipe(struct ktls_session *ks);
 

@@ -2,6 +2,10 @@
 /*
  * Generic netlink with libnl-genl-3: two sockets.
  *
+ * Two protocols: ours (version 2, handshake.ko on 6.1) and mainline's
+ * (version 1, a kernel with its own net/handshake; proto_v1.h). The
+ * family's version says which; the rest of the agent sees one interface.
+ *
  * The event socket is in the "tls" group, non-blocking, watched by the
  * event loop. The command socket sends accept and done synchronously (a
  * round trip to the kernel, no peer to wait for); it is the claimant, so
@@ -29,6 +33,7 @@
 #include "linux/handshake.h"
 #include "log.h"
 #include "netlink.h"
+#include "proto_v1.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -37,6 +42,7 @@
 struct hsnl {
 	struct nl_sock *cmd, *ev;
 	int family;			/* 0: not registered now */
+	unsigned int version;		/* 2: ours, 1: mainline's */
 	sd_event_source *src;
 	bool rejoin;			/* the family came (back) */
 	hsnl_request_fn fn;
@@ -136,7 +142,7 @@ static struct nl_msg *new_msg(struct hsnl *nl, int flags, uint8_t cmd)
 	struct nl_msg *msg = nlmsg_alloc();
 
 	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0,
-				flags, cmd, HANDSHAKE_FAMILY_VERSION)) {
+				flags, cmd, nl->version)) {
 		nlmsg_free(msg);
 		msg = NULL;
 	}
@@ -228,11 +234,110 @@ static int parse_accept(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/* Mainline's accept reply, in the same terms. */
+static int parse_accept_v1(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *g = genlmsg_hdr(nlmsg_hdr(msg));
+	struct hsnl_accept *acc = arg;
+	struct nlattr *a, *n;
+	uint32_t v;
+	int rem, r2;
+
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem) {
+		int len = nla_len(a);
+
+		switch (nla_type(a)) {
+		case HSV1_A_ACCEPT_SOCKFD:
+			if (get_u32(a, &v) && acc->fd < 0)
+				acc->fd = (int32_t)v;
+			break;
+		case HSV1_A_ACCEPT_MESSAGE_TYPE:
+			if (get_u32(a, &v))
+				acc->role = v == HSV1_MSG_TYPE_CLIENTHELLO ? HANDSHAKE_ROLE_CLIENT :
+					    v == HSV1_MSG_TYPE_SERVERHELLO ? HANDSHAKE_ROLE_SERVER : 0;
+			break;
+		case HSV1_A_ACCEPT_AUTH_MODE:
+			if (get_u32(a, &v))
+				acc->auth = v == HSV1_AUTH_UNAUTH ? HANDSHAKE_AUTH_UNAUTH :
+					    v == HSV1_AUTH_PSK ? HANDSHAKE_AUTH_PSK :
+					    v == HSV1_AUTH_X509 ? HANDSHAKE_AUTH_X509 : 0;
+			break;
+		case HSV1_A_ACCEPT_TIMEOUT:
+			acc->has_timeout = get_u32(a, &acc->timeout_ms);
+			break;
+		case HSV1_A_ACCEPT_KEYRING:
+			if (get_u32(a, &v))
+				acc->keyring = (int32_t)v;
+			break;
+		case HSV1_A_ACCEPT_PEERNAME:
+			if (len > 0 && !acc->peername)
+				acc->peername = strndup(nla_data(a), len);
+			break;
+		case HSV1_A_ACCEPT_CERTIFICATE:
+			nla_for_each_nested(n, a, r2) {
+				if (!get_u32(n, &v))
+					continue;
+				if (nla_type(n) == HSV1_A_X509_CERT)
+					acc->x509_cert = (int32_t)v;
+				else if (nla_type(n) == HSV1_A_X509_PRIVKEY)
+					acc->x509_privkey = (int32_t)v;
+			}
+			break;
+		case HSV1_A_ACCEPT_PEER_IDENTITY:
+			if (get_u32(a, &v) && acc->n_peer_ids < HSNL_MAX_PEER_IDS)
+				acc->peer_ids[acc->n_peer_ids++] = (int32_t)v;
+			break;
+		}
+	}
+	/* mainline's "no certificate": key serials are positive. */
+	if (acc->x509_cert < 0)
+		acc->x509_cert = 0;
+	if (acc->x509_privkey < 0)
+		acc->x509_privkey = 0;
+	return NL_OK;
+}
+
 void hsnl_parse_accept(struct nl_msg *msg, struct hsnl_accept *acc)
 {
 	memset(acc, 0, sizeof(*acc));
 	acc->fd = -1;
 	parse_accept(msg, acc);
+}
+
+bool hsnl_agent_installs(const struct hsnl *nl)
+{
+	return nl->version == HSV1_FAMILY_VERSION;
+}
+
+/*
+ * Mainline's accept hands over the oldest pending request, if any. It
+ * has no cookie: the socket's own (SO_COOKIE) names it in our logs.
+ */
+static int accept_v1(struct hsnl *nl, struct hsnl_accept *acc)
+{
+	socklen_t len = sizeof(acc->cookie);
+	struct nl_msg *msg;
+	int r;
+
+	msg = new_msg(nl, 0, HSV1_CMD_ACCEPT);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_u32(msg, HSV1_A_ACCEPT_HANDLER_CLASS, HSV1_HANDLER_CLASS_TLSHD) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	r = transact(nl, msg, parse_accept_v1, acc);
+	nlmsg_free(msg);
+	/* Nothing pending (EAGAIN): as ours says when the claim is lost. */
+	if (r == -EAGAIN)
+		r = -ENOENT;
+	if (r == 0 && acc->fd < 0)
+		r = -EPROTO;
+	if (r == 0 && getsockopt(acc->fd, SOL_SOCKET, SO_COOKIE, &acc->cookie, &len) < 0)
+		r = -errno;
+	if (r < 0)
+		hsnl_accept_clear(acc);
+	return r;
 }
 
 int hsnl_accept(struct hsnl *nl, uint64_t cookie, struct hsnl_accept *acc)
@@ -244,6 +349,8 @@ int hsnl_accept(struct hsnl *nl, uint64_t cookie, struct hsnl_accept *acc)
 	acc->fd = -1;
 	if (!nl->family)
 		return -ENOENT;
+	if (nl->version == HSV1_FAMILY_VERSION)
+		return accept_v1(nl, acc);
 	msg = new_msg(nl, 0, HANDSHAKE_CMD_ACCEPT);
 	if (!msg)
 		return -ENOMEM;
@@ -315,7 +422,19 @@ int hsnl_put_done(struct nl_msg *msg, uint64_t cookie, uint32_t status,
 	return 0;
 }
 
-int hsnl_done(struct hsnl *nl, uint64_t cookie, uint32_t status,
+int hsnl_put_done_v1(struct nl_msg *msg, int fd, uint32_t status,
+		     const int32_t *peerids, unsigned int n_peerids)
+{
+	if (nla_put_u32(msg, HSV1_A_DONE_STATUS, status) < 0 ||
+	    nla_put_s32(msg, HSV1_A_DONE_SOCKFD, fd) < 0)
+		return -ENOMEM;
+	for (unsigned int i = 0; !status && i < n_peerids; i++)
+		if (nla_put_u32(msg, HSV1_A_DONE_REMOTE_AUTH, (uint32_t)peerids[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+int hsnl_done(struct hsnl *nl, const struct hsnl_accept *acc, uint32_t status,
 	      const struct ktls_session *ks, const int32_t *peerids,
 	      unsigned int n_peerids)
 {
@@ -325,10 +444,15 @@ int hsnl_done(struct hsnl *nl, uint64_t cookie, uint32_t status,
 	/* The module went away: so did the request. */
 	if (!nl->family)
 		return -ENOENT;
-	msg = new_msg(nl, 0, HANDSHAKE_CMD_DONE);
+	msg = new_msg(nl, 0, nl->version == HSV1_FAMILY_VERSION ? HSV1_CMD_DONE
+								 : HANDSHAKE_CMD_DONE);
 	if (!msg)
 		return -ENOMEM;
-	r = hsnl_put_done(msg, cookie, status, ks, peerids, n_peerids);
+	/* Mainline's done names the request by our fd for its socket. */
+	if (nl->version == HSV1_FAMILY_VERSION)
+		r = hsnl_put_done_v1(msg, acc->fd, status, peerids, n_peerids);
+	else
+		r = hsnl_put_done(msg, acc->cookie, status, ks, peerids, n_peerids);
 	if (r == 0)
 		r = transact(nl, msg, NULL, NULL);
 	/* The message holds keys: wipe it before it goes back to malloc. */
@@ -382,6 +506,11 @@ int hsnl_resync(struct hsnl *nl)
 
 	if (!nl->family)
 		return -ENOENT;
+	/* Mainline's family lists nothing: accept until none is left. */
+	if (nl->version == HSV1_FAMILY_VERSION) {
+		nl->fn(0, nl->userdata);
+		return 0;
+	}
 	msg = new_msg(nl, NLM_F_DUMP, HANDSHAKE_CMD_GET);
 	if (!msg)
 		return -ENOMEM;
@@ -434,7 +563,15 @@ static int parse_event(struct nl_msg *msg, void *arg)
 
 	if (nlh->nlmsg_type == GENL_ID_CTRL)
 		return parse_ctrl(nl, g);
-	if (!nl->family || nlh->nlmsg_type != nl->family || g->cmd != HANDSHAKE_CMD_REQUEST)
+	if (!nl->family || nlh->nlmsg_type != nl->family)
+		return NL_OK;
+	if (nl->version == HSV1_FAMILY_VERSION) {
+		/* "ready": something is pending; accept says what. */
+		if (g->cmd == HSV1_CMD_READY)
+			nl->fn(0, nl->userdata);
+		return NL_OK;
+	}
+	if (g->cmd != HANDSHAKE_CMD_REQUEST)
 		return NL_OK;
 	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem) {
 		if (nla_type(a) == HANDSHAKE_A_COOKIE && nla_len(a) >= 8)
@@ -502,35 +639,41 @@ static int resolve(struct hsnl *nl)
 	nl->family = genl_family_get_id(fam);
 	version = genl_family_get_version(fam);
 	genl_family_put(fam);
-	/* Mainline's own "handshake" family (v1) speaks another protocol. */
-	if (version != HANDSHAKE_FAMILY_VERSION) {
-		log_err("generic netlink family \"%s\" is version %u, not %d",
-			HANDSHAKE_FAMILY_NAME, version, HANDSHAKE_FAMILY_VERSION);
+	if (version != HANDSHAKE_FAMILY_VERSION && version != HSV1_FAMILY_VERSION) {
+		log_err("generic netlink family \"%s\" is version %u, not %d (handshake.ko) or %d (mainline's)",
+			HANDSHAKE_FAMILY_NAME, version, HANDSHAKE_FAMILY_VERSION,
+			HSV1_FAMILY_VERSION);
 		nl->family = 0;
 		return -EPROTONOSUPPORT;
 	}
+	if (version != nl->version)
+		log_info("kernel: %s", version == HSV1_FAMILY_VERSION ?
+			 "mainline's net/handshake (protocol version 1): the agent installs kTLS" :
+			 "handshake.ko (protocol version 2): the kernel installs kTLS");
+	nl->version = version;
 	return 0;
 }
 
 /* Resolve the family and its "tls" group, and join the group. */
 static int join(struct hsnl *nl)
 {
+	const char *group;
 	int grp, r;
 
 	r = resolve(nl);
 	if (r < 0)
 		return r;
-	grp = genl_ctrl_resolve_grp(nl->cmd, HANDSHAKE_FAMILY_NAME, HANDSHAKE_MCGRP_TLS);
+	group = nl->version == HSV1_FAMILY_VERSION ? HSV1_MCGRP_TLSHD : HANDSHAKE_MCGRP_TLS;
+	grp = genl_ctrl_resolve_grp(nl->cmd, HANDSHAKE_FAMILY_NAME, group);
 	if (grp < 0) {
-		log_err("family \"%s\" has no group \"%s\"", HANDSHAKE_FAMILY_NAME,
-			HANDSHAKE_MCGRP_TLS);
+		log_err("family \"%s\" has no group \"%s\"", HANDSHAKE_FAMILY_NAME, group);
 		nl->family = 0;
 		return -ENOENT;
 	}
 	r = nl_socket_add_membership(nl->ev, grp);
 	if (r < 0) {
 		log_err("cannot join group \"%s\": %s (CAP_NET_ADMIN needed)",
-			HANDSHAKE_MCGRP_TLS, nl_geterror(r));
+			group, nl_geterror(r));
 		nl->family = 0;
 		return -EPERM;
 	}

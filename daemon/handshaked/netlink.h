@@ -30,7 +30,11 @@ struct hsnl_accept {
 
 struct hsnl;
 
-/* Called for each request event (and each pending request on resync). */
+/*
+ * Called for each request event (and each pending request on resync).
+ * Cookie 0: the kernel speaks mainline's protocol, where requests have no
+ * cookie: accept with cookie 0 until it says -ENOENT.
+ */
 typedef void (*hsnl_request_fn)(uint64_t cookie, void *userdata);
 
 /*
@@ -53,15 +57,27 @@ void hsnl_pause(struct hsnl *nl);
 /* Ask the kernel for the pending requests and offer each to the callback. */
 int hsnl_resync(struct hsnl *nl);
 
-/* Claim a request. 0, -ENOENT (not pending any more) or a negative errno. */
+/*
+ * Claim a request (mainline's protocol: the oldest pending one, and
+ * @cookie is ignored; acc->cookie is then its socket's SO_COOKIE). 0,
+ * -ENOENT (not pending any more, or none) or a negative errno.
+ */
 int hsnl_accept(struct hsnl *nl, uint64_t cookie, struct hsnl_accept *acc);
 void hsnl_accept_clear(struct hsnl_accept *acc);
 
 /*
- * Report the result. @ks only with @status 0, and with it the @n_peerids
- * key serials of the identities the peer proved (remote-auth).
+ * Whether the agent installs kTLS on the socket before a successful done
+ * (mainline's protocol), rather than the kernel from the done's keys.
  */
-int hsnl_done(struct hsnl *nl, uint64_t cookie, uint32_t status,
+bool hsnl_agent_installs(const struct hsnl *nl);
+
+/*
+ * Report the result of the request @acc claimed. @ks only with @status 0,
+ * and with it the @n_peerids key serials of the identities the peer proved
+ * (remote-auth). Mainline's protocol sends no keys: the agent installed
+ * them (ktls_install()).
+ */
+int hsnl_done(struct hsnl *nl, const struct hsnl_accept *acc, uint32_t status,
 	      const struct ktls_session *ks, const int32_t *peerids,
 	      unsigned int n_peerids);
 
@@ -72,5 +88,7 @@ void hsnl_parse_accept(struct nl_msg *msg, struct hsnl_accept *acc);
 int hsnl_put_done(struct nl_msg *msg, uint64_t cookie, uint32_t status,
 		  const struct ktls_session *ks, const int32_t *peerids,
 		  unsigned int n_peerids);
+int hsnl_put_done_v1(struct nl_msg *msg, int fd, uint32_t status,
+		     const int32_t *peerids, unsigned int n_peerids);
 
 #endif

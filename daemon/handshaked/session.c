@@ -156,8 +156,17 @@ static void session_finish(struct session *s, int status,
 	char id[32] = "";
 	int r;
 
-	r = hsnl_done(s->agent->nl, s->acc.cookie, status, ks, &peerid,
-		      !status && peerid > 0);
+	/* Mainline's kernel wants the socket back with kTLS on it. */
+	if (!status && ks && hsnl_agent_installs(a->nl)) {
+		r = ktls_install(s->acc.fd, ks);
+		if (r < 0) {
+			log_err("request %llu: cannot install kTLS on the socket: %s",
+				(unsigned long long)s->acc.cookie, errno_name(-r));
+			status = EIO;
+			ks = NULL;
+		}
+	}
+	r = hsnl_done(a->nl, &s->acc, status, ks, &peerid, !status && peerid > 0);
 	if (!status && peerid > 0)
 		snprintf(id, sizeof(id), " remote-auth=%d", peerid);
 	/* Refused: nobody will look at the certificate key. */
@@ -288,21 +297,21 @@ static int session_start(struct session *s)
 	return r < 0 ? -r : 0;
 }
 
-void session_request(uint64_t cookie, void *userdata)
+/* Claims a request and starts it. 0 if one was claimed, else -errno. */
+static int session_claim(struct agent *a, uint64_t cookie)
 {
-	struct agent *a = userdata;
 	struct session *s;
 	int r;
 
 	/* A resync may offer what an event already brought. */
-	for (s = a->sessions; s; s = s->next)
+	for (s = a->sessions; cookie && s; s = s->next)
 		if (s->acc.cookie == cookie)
-			return;
+			return -EALREADY;
 
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		log_err("request %llu: out of memory", (unsigned long long)cookie);
-		return;
+		return -ENOMEM;
 	}
 	s->agent = a;
 	s->start_usec = now_usec();
@@ -315,8 +324,9 @@ void session_request(uint64_t cookie, void *userdata)
 				 (unsigned long long)cookie, errno_name(-r));
 		s->acc.fd = -1;
 		free(s);
-		return;
+		return r;
 	}
+	cookie = s->acc.cookie;
 
 	if (s->acc.has_peer) {
 		format_addr(&s->acc.peer, s->peer, sizeof(s->peer));
@@ -341,6 +351,20 @@ void session_request(uint64_t cookie, void *userdata)
 	r = session_start(s);
 	if (r)
 		session_finish(s, r, NULL, 0);
+	return 0;
+}
+
+void session_request(uint64_t cookie, void *userdata)
+{
+	struct agent *a = userdata;
+
+	if (cookie) {
+		session_claim(a, cookie);
+		return;
+	}
+	/* Mainline's protocol: take the pending requests one by one. */
+	while (session_claim(a, 0) == 0)
+		;
 }
 
 void sessions_abandon(struct agent *a)
