@@ -29,9 +29,13 @@ int keys_read_user(int32_t serial, const char *what, struct user_key *key)
 		log_err("%s key %d: cannot describe: %s", what, serial, strerror(err));
 		return -err;
 	}
-	/* "type;uid;gid;perm;description": the description may contain ';'. */
-	if (strncmp(desc, "user;", 5)) {
-		log_err("%s key %d: type is not \"user\" (%s)", what, serial, desc);
+	/*
+	 * "type;uid;gid;perm;description": the description may contain ';'.
+	 * "psk" is the type of the NVMe keyring's PSKs (the description is
+	 * the TLS identity), a "user" key by another name.
+	 */
+	if (strncmp(desc, "user;", 5) && strncmp(desc, "psk;", 4)) {
+		log_err("%s key %d: type is not \"user\" or \"psk\" (%s)", what, serial, desc);
 		free(desc);
 		return -EKEYREJECTED;
 	}
@@ -63,6 +67,22 @@ int keys_read_user(int32_t serial, const char *what, struct user_key *key)
 	}
 	key->data = data;
 	key->len = len;
+	return 0;
+}
+
+int32_t keys_find_psk(int32_t keyring, const char *identity, struct user_key *key)
+{
+	static const char *const types[] = { "psk", "user" };
+	key_serial_t ring = keyring > 0 ? keyring : KEY_SPEC_PROCESS_KEYRING;
+
+	memset(key, 0, sizeof(*key));
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		long serial = keyctl_search(ring, types[i], identity, 0);
+
+		if (serial > 0)
+			return keys_read_user((int32_t)serial, "PSK", key) < 0 ? 0 :
+			       (int32_t)serial;
+	}
 	return 0;
 }
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 /*
- * A kernel key of type "user", read through keyutils. For a PSK the
+ * A kernel key of type "user" (or NVMe's "psk"), read through keyutils. For a PSK the
  * description is the identity and the payload the key; for x509 the
  * payload is PEM.
  */
@@ -18,6 +18,14 @@ struct user_key {
 
 /* 0 or negative errno; on error a log line names the serial and reason. */
 int keys_read_user(int32_t serial, const char *what, struct user_key *key);
+
+/*
+ * A server's PSK for @identity: a "psk" (NVMe's) or "user" key so named,
+ * searched in @keyring or (0) in everything linked to our process keyring
+ * (where the kernel links each request's keyring). Returns its serial and
+ * fills @key, or 0 if there is none we may read.
+ */
+int32_t keys_find_psk(int32_t keyring, const char *identity, struct user_key *key);
 
 /*
  * A "user" key "handshake:peer:COOKIE" holding a peer's certificate (DER),

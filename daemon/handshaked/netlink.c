@@ -284,7 +284,12 @@ static int parse_accept_v1(struct nl_msg *msg, void *arg)
 			}
 			break;
 		case HSV1_A_ACCEPT_PEER_IDENTITY:
-			if (get_u32(a, &v) && acc->n_peer_ids < HSNL_MAX_PEER_IDS)
+			/*
+			 * A server request carries the consumer's first
+			 * serial even when it gave none (0): not a key.
+			 */
+			if (get_u32(a, &v) && (int32_t)v > 0 &&
+			    acc->n_peer_ids < HSNL_MAX_PEER_IDS)
 				acc->peer_ids[acc->n_peer_ids++] = (int32_t)v;
 			break;
 		}

@@ -195,6 +195,8 @@ static int32_t peer_serial(struct session *s, const struct tls_peer_id *peer)
 		return 0;
 	if (peer->psk >= 0 && (unsigned int)peer->psk < s->acc.n_peer_ids)
 		return s->acc.peer_ids[peer->psk];
+	if (peer->psk_key > 0)
+		return peer->psk_key;
 	if (peer->cert) {
 		s->peer_key = keys_add_peer_cert(s->acc.cookie, peer->cert->data,
 						 peer->cert->size, s->acc.keyring);
@@ -291,6 +293,7 @@ static int session_start(struct session *s)
 	s->params.role = acc->role;
 	s->params.auth = acc->auth;
 	s->params.peername = acc->peername;
+	s->params.keyring = acc->keyring;
 	s->params.timeout_usec = (uint64_t)acc->timeout_ms * 1000;
 	r = tls_hs_start(s->agent->event, s->agent->creds, acc->fd, &s->params,
 			 on_tls_done, s, &s->hs);
@@ -317,7 +320,9 @@ static int session_claim(struct agent *a, uint64_t cookie)
 	s->start_usec = now_usec();
 	r = hsnl_accept(a->nl, cookie, &s->acc);
 	if (r < 0) {
-		if (r == -ENOENT)
+		if (r == -ENOENT && !cookie)
+			log_debug("no request pending");
+		else if (r == -ENOENT)
 			log_debug("request %llu: already taken or gone", (unsigned long long)cookie);
 		else
 			log_warn("request %llu: accept failed: %s",

@@ -24,6 +24,7 @@
 #include <gnutls/socket.h>
 #include <gnutls/gnutls.h>
 
+#include "keys.h"
 #include "linux/handshake.h"
 #include "log.h"
 #include "tls.h"
@@ -56,6 +57,7 @@ struct tls_hs {
 	const struct tls_params *params;
 	struct tls_creds *creds;
 	bool psk_unknown;		/* server: no identity matched */
+	int32_t psk_key;		/* server: the PSK keys_find_psk() found */
 	bool verify_client, require_client;	/* server side */
 	/* Client: the name checked; GnuTLS keeps a pointer to it. */
 	gnutls_typed_vdata_st vdata;
@@ -165,6 +167,7 @@ static int psk_lookup(gnutls_session_t session, const char *identity,
 		      gnutls_datum_t *key)
 {
 	struct tls_hs *hs = gnutls_session_get_ptr(session);
+	struct user_key found;
 
 	for (size_t i = 0; i < hs->params->n_psk; i++) {
 		const struct tls_psk *p = &hs->params->psk[i];
@@ -179,7 +182,18 @@ static int psk_lookup(gnutls_session_t session, const char *identity,
 		key->size = p->key_len;
 		return 0;
 	}
-	log_debug("PSK identity \"%s\" not among the request's", identity);
+	/* A server may know more identities than the request names. */
+	hs->psk_key = keys_find_psk(hs->params->keyring, identity, &found);
+	if (hs->psk_key > 0) {
+		key->data = gnutls_malloc(found.len);
+		if (key->data) {
+			memcpy(key->data, found.data, found.len);
+			key->size = found.len;
+		}
+		keys_free(&found);
+		return key->data ? 0 : -1;
+	}
+	log_debug("PSK identity \"%s\" not among the request's nor in its keyrings", identity);
 	hs->psk_unknown = true;
 	return -1;
 }
@@ -473,6 +487,7 @@ static void peer_identity(struct tls_hs *hs, struct tls_peer_id *peer)
 	const char *name;
 
 	peer->psk = -1;
+	peer->psk_key = 0;
 	peer->cert = NULL;
 	switch (gnutls_auth_get_type(hs->session)) {
 	case GNUTLS_CRD_PSK:
@@ -487,6 +502,8 @@ static void peer_identity(struct tls_hs *hs, struct tls_peer_id *peer)
 				peer->psk = (int)i;
 				break;
 			}
+		if (peer->psk < 0)
+			peer->psk_key = hs->psk_key;
 		break;
 	case GNUTLS_CRD_CERTIFICATE:
 		if (server && !hs->verify_client)
@@ -755,14 +772,15 @@ static int hs_setup_psk(struct tls_hs *hs, struct tls_creds *c)
 	gnutls_datum_t key;
 	int r;
 
-	if (!p->n_psk) {
-		log_err("PSK handshake without any peer identity");
-		return -EIO;
-	}
+	/* A server may find its PSKs in the keyrings alone. */
 	if (p->role == HANDSHAKE_ROLE_SERVER)
 		return gnutls_credentials_set(hs->session, GNUTLS_CRD_PSK,
 					      c->server_psk) < 0 ? -EIO : 0;
 
+	if (!p->n_psk) {
+		log_err("PSK client request without any PSK");
+		return -EIO;
+	}
 	if (gnutls_psk_allocate_client_credentials(&hs->client_psk) < 0)
 		return -ENOMEM;
 	key.data = (unsigned char *)p->psk[0].key;

@@ -37,9 +37,13 @@ struct tls_params {
 	const char *peername;
 	/* x509 credentials from key serials (PEM); NULL: configured files. */
 	const gnutls_datum_t *cert_pem, *key_pem;
-	/* PSK: the client uses the first, the server accepts any. */
+	/*
+	 * PSK: the client uses the first, the server accepts any, and any
+	 * other identity a key in @keyring holds (keys_find_psk()).
+	 */
 	const struct tls_psk *psk;
 	size_t n_psk;
+	int32_t keyring;		/* 0: the process keyring */
 	uint64_t timeout_usec;
 };
 
@@ -50,6 +54,7 @@ struct tls_params {
  */
 struct tls_peer_id {
 	int psk;			/* index into params->psk; -1: none */
+	int32_t psk_key;		/* server: a PSK found by identity; 0: none */
 	const gnutls_datum_t *cert;	/* DER of the peer's certificate; NULL: none */
 };
 
