@@ -344,7 +344,8 @@ static int session_claim(struct agent *a, uint64_t cookie)
 	}
 	log_debug("request %llu: claimed, fd %d, peer %s, peername %s, %u ms left",
 		  (unsigned long long)cookie, s->acc.fd, s->peer,
-		  s->acc.peername ? s->acc.peername : "-", s->acc.timeout_ms);
+		  s->acc.peername ? s->acc.peername : "-",
+		  s->acc.has_timeout ? s->acc.timeout_ms : DEFAULT_TIMEOUT_MS);
 
 	s->next = a->sessions;
 	if (a->sessions)

@@ -81,7 +81,3 @@ nvme_cleanup() {
 	cleanup
 }
 
-# tls_stat NAME: a counter of /proc/net/tls_stat.
-tls_stat() {
-	awk -v n="$1" '$1 == n { print $2 }' /proc/net/tls_stat
-}

@@ -54,6 +54,11 @@ agent_conf() {
 	} > "$f"
 }
 
+# tls_stat NAME: a counter of /proc/net/tls_stat (kTLS sockets).
+tls_stat() {
+	awk -v n="$1" '$1 == n { print $2 }' /proc/net/tls_stat
+}
+
 # wait_for TIMEOUT_S CMD...: poll CMD every 0.1 s until it succeeds.
 wait_for() {
 	local n=$(($1 * 10))
