@@ -4,7 +4,8 @@
 # handshakes of every queue (client for the host, server for the target,
 # which finds the PSK by the identity the host offers), installs kTLS, and
 # reports the PSK as the peer's identity; a 4 KiB block written through
-# the namespace reads back intact, over kTLS.
+# the namespace reads back intact, over kTLS. handshakectl says that such
+# a kernel has nothing for it to list.
 . tests/vm/lib.sh
 . tests/vm-mainline/nvme.sh
 trap nvme_cleanup EXIT
@@ -35,3 +36,8 @@ dd if=/dev/nvme0n1 of=/tmp/block.in bs=4096 count=1 skip=7 iflag=direct status=n
 cmp -s /tmp/block.out /tmp/block.in || fail "the block read back differs"
 [ "$(tls_stat TlsTxSw)" -gt "$tx0" ] || fail "no kTLS transmit counted"
 say "4 KiB block written and read back over kTLS ($(tls_stat TlsTxSw) kTLS TX sockets so far)"
+
+# handshakectl has nothing to show on such a kernel, and says why.
+"$HANDSHAKECTL" list > "$LOGDIR/ctl.out" 2> "$LOGDIR/ctl.err" && fail "handshakectl list succeeded"
+grep -q "mainline's own net/handshake (protocol version 1)" "$LOGDIR/ctl.err" ||
+	fail "handshakectl list: $(cat "$LOGDIR/ctl.err")"
