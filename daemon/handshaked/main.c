@@ -105,6 +105,13 @@ bool agent_reload(struct agent *a, const struct opts *o)
 		log_err("cannot set up TLS from %s; keeping the old configuration", o->path);
 		goto out;
 	}
+	/* A half-written or unreadable file must not replace working ones. */
+	if (tls_creds_problem(creds)) {
+		log_err("%s: not reloaded, keeping the old configuration: %s", o->path,
+			tls_creds_problem(creds));
+		tls_creds_free(creds);
+		goto out;
+	}
 	tls_creds_free(a->creds);
 	a->creds = creds;
 	log_set_level(o->verbose ? LOG_DEBUG : cfg.log_level);

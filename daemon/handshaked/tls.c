@@ -44,7 +44,7 @@ struct tls_creds {
 	gnutls_priority_t prio_x509, prio_psk;
 	/* n == 0: not configured or not loadable (why: *_err). */
 	struct local_cert client_cert, server_cert;
-	const char *client_err, *server_err;
+	char *client_err, *server_err;	/* the unusable file, a copy */
 	char *trust_err;		/* NULL: trust list usable */
 	enum client_auth client_auth;
 };
@@ -262,9 +262,18 @@ static int set_trust(gnutls_certificate_credentials_t cred, const char *ca)
 		  : gnutls_certificate_set_x509_system_trust(cred);
 }
 
+const char *tls_creds_problem(const struct tls_creds *c)
+{
+	if (c->trust_err)
+		return c->trust_err;
+	if (c->client_err)
+		return c->client_err;
+	return c->server_err;
+}
+
 int tls_creds_new(const struct config *cfg, struct tls_creds **out)
 {
-	const char *base = cfg->priority ? cfg->priority
+	const char *bad, *base = cfg->priority ? cfg->priority
 					 : default_base(cfg->min_version);
 	struct tls_creds *c;
 	int r, n1, n2;
@@ -329,12 +338,16 @@ int tls_creds_new(const struct config *cfg, struct tls_creds **out)
 			  cfg->ca_file ? cfg->ca_file : "the system");
 	}
 
-	if (cfg->client_cert)
-		c->client_err = local_cert_load_files(&c->client_cert,
-						      cfg->client_cert, cfg->client_key);
-	if (cfg->server_cert)
-		c->server_err = local_cert_load_files(&c->server_cert,
-						      cfg->server_cert, cfg->server_key);
+	/* Copies: the credentials outlive the configuration (SIGHUP). */
+	r = -ENOMEM;
+	if (cfg->client_cert &&
+	    (bad = local_cert_load_files(&c->client_cert, cfg->client_cert, cfg->client_key)) &&
+	    !(c->client_err = strdup(bad)))
+		goto fail;
+	if (cfg->server_cert &&
+	    (bad = local_cert_load_files(&c->server_cert, cfg->server_cert, cfg->server_key)) &&
+	    !(c->server_err = strdup(bad)))
+		goto fail;
 	*out = c;
 	return 0;
 fail:
@@ -359,6 +372,8 @@ void tls_creds_free(struct tls_creds *c)
 	local_cert_clear(&c->client_cert);
 	local_cert_clear(&c->server_cert);
 	free(c->trust_err);
+	free(c->client_err);
+	free(c->server_err);
 	free(c);
 }
 

@@ -75,6 +75,12 @@ typedef void (*tls_done_fn)(struct tls_hs *hs, int status,
  * one frees.
  */
 int tls_creds_new(const struct config *cfg, struct tls_creds **out);
+
+/*
+ * NULL if every credential the configuration names loaded, else what did
+ * not (valid while @creds lives). A reload keeps the old set unless so.
+ */
+const char *tls_creds_problem(const struct tls_creds *creds);
 void tls_creds_free(struct tls_creds *creds);
 
 /*

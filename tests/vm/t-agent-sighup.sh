@@ -3,7 +3,8 @@
 # claimed, the agent reloads a configuration that trusts only another CA.
 # The six finish with the credentials they started with (all succeed), a
 # new handshake uses the new ones (refused), and after a reload back a
-# normal handshake succeeds again.
+# normal handshake succeeds again. A reload that cannot load every file
+# (a half-written certificate, an unreadable key) keeps the working set.
 . tests/vm/lib.sh
 . tests/vm/peers.sh
 pki_make
@@ -45,3 +46,19 @@ kill -HUP "$AGENT_PID"
 wait_for 10 test "$(grep -c "reloaded" "$LOGDIR/agent.log")" -ge 3 || fail "no third reload"
 connect_ok "after reloading back" "host=127.0.0.1 port=4660 peername=localhost message=back"
 expect_eq "reply after reloading back" "$(demo_result reply)" back
+
+# A reload that cannot load every file keeps the working set: a client
+# certificate half-written, then a key that cannot be read.
+head -c 300 "$PKI/client.pem" > /tmp/half.pem
+sed -i "s|$PKI/client.pem|/tmp/half.pem|" $conf
+kill -HUP "$AGENT_PID"
+wait_for 10 grep -q "not reloaded, keeping the old configuration: /tmp/half.pem" "$LOGDIR/agent.log" ||
+	fail "a half-written certificate was not refused: $(tail -n 3 "$LOGDIR/agent.log")"
+connect_ok "after a refused reload (half-written certificate)" \
+	"host=127.0.0.1 port=4660 peername=localhost message=kept"
+sed -i "s|/tmp/half.pem|$PKI/client.pem|; s|$PKI/client.key|/tmp/no-such.key|" $conf
+kill -HUP "$AGENT_PID"
+wait_for 10 grep -q "not reloaded, keeping the old configuration: /tmp/no-such.key" "$LOGDIR/agent.log" ||
+	fail "an unreadable key was not refused: $(tail -n 3 "$LOGDIR/agent.log")"
+connect_ok "after a refused reload (unreadable key)" \
+	"host=127.0.0.1 port=4660 peername=localhost message=kept"
