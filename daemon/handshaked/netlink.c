@@ -179,8 +179,15 @@ static int parse_accept(struct nl_msg *msg, void *arg)
 				acc->cookie = nla_get_u64(a);
 			break;
 		case HANDSHAKE_A_SOCKFD:
-			if (get_u32(a, &v) && acc->fd < 0)
+			if (!get_u32(a, &v))
+				break;
+			if (acc->fd < 0) {
 				acc->fd = (int32_t)v;
+			} else if ((int32_t)v != acc->fd) {
+				/* The kernel installed it for us: do not leak it. */
+				close((int32_t)v);
+				acc->malformed = true;
+			}
 			break;
 		case HANDSHAKE_A_ROLE:
 			get_u32(a, &acc->role);
@@ -248,8 +255,14 @@ static int parse_accept_v1(struct nl_msg *msg, void *arg)
 
 		switch (nla_type(a)) {
 		case HSV1_A_ACCEPT_SOCKFD:
-			if (get_u32(a, &v) && acc->fd < 0)
+			if (!get_u32(a, &v))
+				break;
+			if (acc->fd < 0) {
 				acc->fd = (int32_t)v;
+			} else if ((int32_t)v != acc->fd) {
+				close((int32_t)v);
+				acc->malformed = true;
+			}
 			break;
 		case HSV1_A_ACCEPT_MESSAGE_TYPE:
 			if (get_u32(a, &v))
@@ -336,8 +349,15 @@ static int accept_v1(struct hsnl *nl, struct hsnl_accept *acc)
 	/* Nothing pending (EAGAIN): as ours says when the claim is lost. */
 	if (r == -EAGAIN)
 		r = -ENOENT;
-	if (r == 0 && acc->fd < 0)
+	/* Without the fd there is no done to send: the consumer's timer ends it. */
+	if (r == 0 && acc->fd < 0) {
+		log_err("accept: reply without a socket");
 		r = -EPROTO;
+	} else if (r == 0 && acc->malformed) {
+		log_err("accept: reply with a second sockfd; failing the request");
+		hsnl_done(nl, acc, EPROTO, NULL, NULL, 0);
+		r = -EPROTO;
+	}
 	if (r == 0 && getsockopt(acc->fd, SOL_SOCKET, SO_COOKIE, &acc->cookie, &len) < 0)
 		r = -errno;
 	if (r < 0)
@@ -365,11 +385,19 @@ int hsnl_accept(struct hsnl *nl, uint64_t cookie, struct hsnl_accept *acc)
 	}
 	r = transact(nl, msg, parse_accept, acc);
 	nlmsg_free(msg);
-	if (r == 0 && acc->fd < 0)
-		r = -EPROTO;
-	if (r == 0 && acc->cookie != cookie) {
-		log_err("accept %llu: reply is for cookie %llu",
-			(unsigned long long)cookie, (unsigned long long)acc->cookie);
+	if (r == 0 && (acc->fd < 0 || acc->cookie != cookie || acc->malformed)) {
+		/*
+		 * The kernel made us the claimant of @cookie, whatever the
+		 * reply says: end the claim now rather than leave the
+		 * consumer waiting for the timer.
+		 */
+		log_err("accept %llu: malformed reply (fd %d, cookie %llu%s); failing the request",
+			(unsigned long long)cookie, acc->fd,
+			(unsigned long long)acc->cookie,
+			acc->malformed ? ", a second sockfd" : "");
+		hsnl_accept_clear(acc);
+		acc->cookie = cookie;
+		hsnl_done(nl, acc, EPROTO, NULL, NULL, 0);
 		r = -EPROTO;
 	}
 	if (r < 0)

@@ -26,6 +26,7 @@ struct hsnl_accept {
 	unsigned int n_peer_ids;
 	struct sockaddr_storage local, peer;
 	bool has_local, has_peer;
+	bool malformed;			/* e.g. a second sockfd (closed) */
 };
 
 struct hsnl;

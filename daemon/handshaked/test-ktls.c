@@ -5,10 +5,12 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
@@ -247,6 +249,27 @@ static void test_accept_parse(void)
 	nlmsg_free(msg);
 }
 
+/* A second sockfd: the fd it names is closed, the reply is malformed. */
+static void test_accept_repeated_fd(void)
+{
+	struct hsnl_accept acc;
+	struct nl_msg *msg = nlmsg_alloc();
+	int p[2];
+
+	CHECK(msg && pipe(p) == 0);
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, 0x20, 0, 0, HANDSHAKE_CMD_ACCEPT, 2);
+	nla_put_u64(msg, HANDSHAKE_A_COOKIE, 42);
+	nla_put_u32(msg, HANDSHAKE_A_SOCKFD, p[0]);
+	nla_put_u32(msg, HANDSHAKE_A_SOCKFD, p[1]);
+	hsnl_parse_accept(msg, &acc);
+	CHECK(acc.fd == p[0] && acc.malformed);
+	CHECK(fcntl(p[1], F_GETFD) < 0 && errno == EBADF);
+	CHECK(fcntl(p[0], F_GETFD) >= 0);
+	close(p[0]);
+	free(acc.peername);
+	nlmsg_free(msg);
+}
+
 int main(void)
 {
 	fill();
@@ -256,6 +279,7 @@ int main(void)
 	test_rejects();
 	test_done_message();
 	test_accept_parse();
+	test_accept_repeated_fd();
 	if (failures)
 		fprintf(stderr, "%d checks failed\n", failures);
 	else

@@ -835,7 +835,8 @@ int tls_hs_start(sd_event *e, struct tls_creds *c, int fd,
 	r = gnutls_init(&hs->session, (server ? GNUTLS_SERVER : GNUTLS_CLIENT) |
 			GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS);
 	if (r < 0) {
-		free(hs);
+		hs->session = NULL;
+		hs_free(hs);	/* and the reference to the credentials */
 		return -ENOMEM;
 	}
 	gnutls_session_set_ptr(hs->session, hs);
