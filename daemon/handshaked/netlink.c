@@ -758,8 +758,16 @@ int hsnl_open(sd_event *e, int event_fd, hsnl_request_fn fn, void *userdata,
 	nl_socket_set_msg_buf_size(nl->ev, 64 << 10);
 	nl_socket_disable_seq_check(nl->ev);
 	nl_socket_modify_cb(nl->ev, NL_CB_VALID, NL_CB_CUSTOM, parse_event, nl);
-	/* A burst of requests should not overflow the socket: 1 MiB. */
-	nl_socket_set_buffer_size(nl->ev, 1 << 20, 0);
+	/*
+	 * A burst of requests should not overflow the socket: 1 MiB. A
+	 * passed socket keeps what the service manager gave it (its
+	 * ReceiveBuffer=); SO_RCVBUF alone would cut ours to rmem_max, and
+	 * we hold CAP_NET_ADMIN, which SO_RCVBUFFORCE needs.
+	 */
+	if (event_fd < 0 &&
+	    setsockopt(nl_socket_get_fd(nl->ev), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &(int){ 1 << 20 }, sizeof(int)) < 0)
+		nl_socket_set_buffer_size(nl->ev, 1 << 20, 0);
 	/*
 	 * The kernel takes "nobody got the request" for "no agent in this
 	 * namespace" and fails the submit; an overrun of this socket must

@@ -12,6 +12,10 @@ import sys
 
 s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)  # NETLINK_GENERIC
 s.bind((0, 32768))
+# As ReceiveBuffer= does (SO_RCVBUFFORCE), with a size of the test's own
+# (RCVBUF, bytes) so that it can see the agent keep it.
+if os.environ.get("RCVBUF"):
+    s.setsockopt(socket.SOL_SOCKET, 33, int(os.environ["RCVBUF"]))  # SO_RCVBUFFORCE
 if s.fileno() != 3:
     os.dup2(s.fileno(), 3)
 os.set_inheritable(3, True)

@@ -3,6 +3,7 @@
 # a stand-in notify socket; SIGHUP reloads (a broken file is kept out);
 # SIGTERM exits 0; a passed (socket-activated) netlink socket is adopted;
 # a configuration with an unknown key is refused at start with FILE:LINE.
+# Its event socket gets a 1 MiB receive buffer; a passed one keeps its own.
 . tests/vm/lib.sh
 pki_make
 
@@ -14,6 +15,20 @@ export NOTIFY_SOCKET=$NOTIFY WATCHDOG_USEC=1000000
 agent_start "$conf"
 unset NOTIFY_SOCKET WATCHDOG_USEC
 
+# rcvbufs PID: the receive buffer size (rb) of each netlink socket of PID.
+# (/proc/net/netlink maps a socket's inode to its port id, which ss shows
+# signed, or as COMM/PORT when it equals a process id.)
+rcvbufs() {
+	local ino port
+	for ino in $(find "/proc/$1/fd" -lname 'socket:*' -printf '%l\n' | tr -dc '0-9\n'); do
+		port=$(awk -v i="$ino" '$10 == i { print $3 }' /proc/net/netlink)
+		[ -n "$port" ] || continue
+		[ "$port" -lt 2147483648 ] || port=$((port - 4294967296))
+		ss -f netlink -a -m | grep -E "genl:([^ ]*/)?$port " |
+			sed -n 's/.*skmem:(.*,rb\([0-9]*\),.*/\1/p'
+	done
+}
+
 # Privileges: CAP_NET_ADMIN (bit 12) only, in every set that grants any.
 field() { sed -n "s/^$1:[[:space:]]*//p" "/proc/$AGENT_PID/status"; }
 say "agent $AGENT_PID: CapEff $(field CapEff) CapPrm $(field CapPrm) CapBnd $(field CapBnd) NoNewPrivs $(field NoNewPrivs)"
@@ -23,6 +38,10 @@ expect_eq CapBnd "$(field CapBnd)" 0000000000001000
 expect_eq CapInh "$(field CapInh)" 0000000000000000
 expect_eq CapAmb "$(field CapAmb)" 0000000000000000
 expect_eq NoNewPrivs "$(field NoNewPrivs)" 1
+
+# Its own event socket gets 1 MiB whatever rmem_max says (SO_RCVBUFFORCE:
+# it holds CAP_NET_ADMIN).
+expect_eq "own event socket's receive buffer" "$(rcvbufs "$AGENT_PID" | sort -n | tail -n 1)" 2097152
 
 # sd_notify: ready, the counts, the watchdog (WATCHDOG_USEC=1 s).
 notified() { grep -q "$1" "$LOGDIR/notify.log"; }
@@ -75,9 +94,13 @@ notified "STOPPING=1" || fail "no STOPPING=1"
 # 32768): the agent adopts the passed socket, joins "tls" on it, drops its
 # capabilities the same way and serves.
 agent_conf /tmp/activated.conf
-HANDSHAKED_REAL=$HANDSHAKED HANDSHAKED=tests/vm/activate.py agent_start /tmp/activated.conf
+RCVBUF=3145728 HANDSHAKED_REAL=$HANDSHAKED HANDSHAKED=tests/vm/activate.py \
+	agent_start /tmp/activated.conf
 grep -q "using the passed netlink socket" "$LOGDIR/agent.log" ||
 	{ cat "$LOGDIR/agent.log" >&2; fail "the passed socket was not adopted"; }
+# The receive buffer the service manager gave it stays (the kernel
+# doubles what was asked for).
+expect_eq "passed socket's receive buffer" "$(rcvbufs "$AGENT_PID" | sort -n | tail -n 1)" 6291456
 [ "$(readlink /proc/$AGENT_PID/exe)" = "$(readlink -f "$HANDSHAKED")" ] ||
 	fail "activation shim did not exec the agent"
 expect_eq "activated CapEff" "$(field CapEff)" 0000000000001000
