@@ -79,11 +79,14 @@ static void print_json(const struct nlattr **tb, uint64_t cookie)
 	json_object_end();
 }
 
+/* The spec's max-len of peername, in bytes. */
+#define PEERNAME_MAX 255
+
 /* The text forms of one request's fields; "-" for an absent one. */
 struct fields {
 	char class[16], state[16], role[16], auth[16];
 	char local[80], peer[80], age[16], left[16], pid[16];
-	const char *peername;
+	char peername[4 * PEERNAME_MAX + 1];	/* escaped: fmt_escape() */
 };
 
 static void text_enum(const struct nlattr **tb, int type, enum hs_enum which,
@@ -125,11 +128,11 @@ static void text_fields(const struct nlattr **tb, struct fields *f)
 	snprintf(f->pid, sizeof(f->pid), "-");
 	if ((a = u32_attr(tb, HANDSHAKE_A_CLAIMANT_PID)))
 		snprintf(f->pid, sizeof(f->pid), "%" PRIu32, mnl_attr_get_u32(a));
-	f->peername = "-";
+	snprintf(f->peername, sizeof(f->peername), "-");
 	a = tb[HANDSHAKE_A_PEERNAME];
 	if (a && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
 	    *mnl_attr_get_str(a))
-		f->peername = mnl_attr_get_str(a);
+		fmt_escape(f->peername, sizeof(f->peername), mnl_attr_get_str(a));
 }
 
 #define ROW "%-10s %-8s %-7s %-7s %-40s %-20s %8s %8s %s\n"

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -142,4 +143,31 @@ void fmt_status(char *buf, size_t len, uint32_t status)
 		snprintf(buf, len, "%s (%s)", name, strerror((int)status));
 	else
 		snprintf(buf, len, "%u", status);
+}
+
+void fmt_escape(char *buf, size_t len, const char *s)
+{
+	size_t used = 0;
+
+	if (!len)
+		return;
+	/*
+	 * Control bytes could move the cursor or restyle the terminal. The
+	 * backslash is escaped as well, so that every backslash printed starts
+	 * an escape and the name can be read back exactly.
+	 */
+	for (; *s; s++) {
+		unsigned char c = *s;
+		bool escape = c < 0x20 || c == 0x7f || c == '\\';
+		size_t need = escape ? 4 : 1;
+
+		if (used + need >= len)
+			break;
+		if (escape)
+			snprintf(buf + used, len - used, "\\x%02x", c);
+		else
+			buf[used] = (char)c;
+		used += need;
+	}
+	buf[used] = '\0';
 }

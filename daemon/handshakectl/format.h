@@ -31,4 +31,13 @@ void fmt_now(char *buf, size_t len);
 /* "ETIMEDOUT (Connection timed out)" for a positive errno. */
 void fmt_status(char *buf, size_t len, uint32_t status);
 
+/*
+ * A string from the kernel (a consumer's peer name) for text output: each
+ * byte below 0x20, 0x7f and the backslash becomes \xNN (two lowercase hex
+ * digits), everything else is copied. Only whole characters are written, so
+ * a string too long for buf is cut, never an escape. 4 * strlen(s) + 1
+ * bytes always suffice.
+ */
+void fmt_escape(char *buf, size_t len, const char *s);
+
 #endif

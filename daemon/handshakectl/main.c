@@ -22,6 +22,7 @@
 static void usage(FILE *f)
 {
 	fputs("Usage: handshakectl [-j|--json] [-p|--pretty] COMMAND\n"
+	      "       handshakectl -V|--version\n"
 	      "\n"
 	      "Commands:\n"
 	      "  list            every pending and claimed request\n"
@@ -33,6 +34,7 @@ static void usage(FILE *f)
 	      "Options:\n"
 	      "  -j, --json      JSON output\n"
 	      "  -p, --pretty    indented JSON (implies --json)\n"
+	      "  -V, --version   the version of this tool\n"
 	      "  -h, --help      this help\n", f);
 }
 
@@ -99,6 +101,7 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -110,7 +113,7 @@ int main(int argc, char **argv)
 
 	opterr = 0;	/* our own message, in our own words */
 	/* '+': options end at the command, as with git and ip. */
-	while ((opt = getopt_long(argc, argv, "+jph", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+jpVh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			ctl.json = true;
@@ -119,6 +122,10 @@ int main(int argc, char **argv)
 			ctl.json = true;
 			json_set_pretty(true);
 			break;
+		case 'V':
+			/* meson.build passes the version of project() */
+			printf("handshakectl %s\n", HANDSHAKE_VERSION);
+			return 0;
 		case 'h':
 			usage(stdout);
 			return 0;

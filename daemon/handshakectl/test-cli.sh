@@ -3,6 +3,8 @@
 # Host tests of handshakectl without the kernel module.
 #   test-cli.sh usage HANDSHAKECTL       bad arguments: usage, exit 2; --help: 0
 #   test-cli.sh not-loaded HANDSHAKECTL  no family: the message, exit 1
+#   test-cli.sh version HANDSHAKECTL VERSION
+#                                        --version, -V: "handshakectl VERSION"
 # Exit 0 pass, 1 fail, 77 skip (the module is loaded here).
 set -u
 what=$1 ctl=$2
@@ -60,6 +62,28 @@ not-loaded)
 		expect 1 'handshakectl: the handshake module is not loaded' $cmd
 	done
 	[ -s "$tmp/out" ] && { echo "FAIL: output on stdout"; fail=1; }
+	;;
+version)
+	# VERSION is meson.project_version(): the one in project().
+	want="handshakectl $3"
+	for opt in --version -V '--version list' '-j -V'; do
+		# shellcheck disable=SC2086 # opt is split into arguments on purpose
+		"$ctl" $opt >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		if [ "$rc" -eq 0 ] && [ "$(cat "$tmp/out")" = "$want" ] &&
+		   [ "$(wc -l <"$tmp/out")" -eq 1 ] && [ ! -s "$tmp/err" ]; then
+			echo "ok: handshakectl $opt: $want"
+		else
+			echo "FAIL: handshakectl $opt: exit $rc; want exit 0, \"$want\" alone; got:"
+			sed 's/^/  /' "$tmp/out" "$tmp/err"
+			fail=1
+		fi
+	done
+	# --help tells of it.
+	if ! "$ctl" --help | grep -q -- '-V, --version'; then
+		echo "FAIL: --help does not list -V, --version"
+		fail=1
+	fi
 	;;
 *)
 	echo "unknown test $what"
