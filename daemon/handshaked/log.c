@@ -13,7 +13,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+
 #include "log.h"
+
+/*
+ * GnuTLS's debug level at our debug level: 2 is its general debug
+ * messages, 3 adds the trail of internal errors (ASSERT lines) that shows
+ * where a handshake failed, 4 adds the handshake messages and extensions
+ * as they are sent and received. 5 and above log every record and the
+ * raw I/O, which is more than anyone reads.
+ */
+#define GNUTLS_LEVEL_AT_DEBUG 4
 
 static int max_level = LOG_INFO;
 static bool journal;
@@ -43,9 +54,46 @@ void log_set_prefix(const char *p)
 	prefix = p;
 }
 
+/* GnuTLS ends its lines with a newline; log_msg() adds its own. */
+static void log_gnutls_line(const char *what, const char *msg)
+{
+	size_t len = strlen(msg);
+
+	while (len && msg[len - 1] == '\n')
+		len--;
+	log_msg(LOG_DEBUG, "gnutls: %s%.*s", what, (int)len, msg);
+}
+
+static void log_gnutls_debug(int level, const char *msg)
+{
+	(void)level;
+	log_gnutls_line("", msg);
+}
+
+/*
+ * Security-relevant events (a peer certificate's key usage violation, a
+ * detected downgrade, a record of unknown type); GnuTLS reports them
+ * whatever its log level.
+ */
+static void log_gnutls_audit(gnutls_session_t session, const char *msg)
+{
+	(void)session;
+	log_gnutls_line("audit: ", msg);
+}
+
 void log_set_level(int level)
 {
+	bool debug = level >= LOG_DEBUG;
+
 	max_level = level;
+	/*
+	 * GnuTLS's own logs only at our debug level. Both functions are
+	 * cleared otherwise: without an audit function GnuTLS hands audit
+	 * messages to the debug function, whatever its log level.
+	 */
+	gnutls_global_set_log_level(debug ? GNUTLS_LEVEL_AT_DEBUG : 0);
+	gnutls_global_set_log_function(debug ? log_gnutls_debug : NULL);
+	gnutls_global_set_audit_log_function(debug ? log_gnutls_audit : NULL);
 }
 
 int log_get_level(void)

@@ -6,6 +6,7 @@
 
 /* Levels are syslog priorities, so the journal prefix is the level itself. */
 void log_init(void);
+/* At LOG_DEBUG, GnuTLS's own debug and audit logs come too ("gnutls: "). */
 void log_set_level(int level);
 /* Put @prefix (kept, not copied) before every message: which worker says it. */
 void log_set_prefix(const char *prefix);

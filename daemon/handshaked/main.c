@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <gnutls/gnutls.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
@@ -30,11 +31,13 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: handshaked [-c FILE] [-v] [-h]\n"
+		"Usage: handshaked [-c FILE] [-v]\n"
+		"       handshaked -V|--version\n"
 		"TLS handshake agent for the kernel's handshake upcall.\n\n"
-		"  -c FILE  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
-		"  -v       log debug messages\n"
-		"  -h       show this help\n");
+		"  -c, --config FILE  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
+		"  -v, --verbose      log debug messages, GnuTLS's own among them\n"
+		"  -V, --version      print the version and exit\n"
+		"  -h, --help         show this help\n");
 }
 
 /* SIGTERM, SIGINT: finish what is in flight, for at most this long. */
@@ -260,13 +263,20 @@ static void raise_fd_limit(void)
 
 int main(int argc, char **argv)
 {
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct opts o = { .path = CONFIG_DEFAULT_PATH };
 	struct agent agent = { 0 };
 	struct config cfg;
 	sigset_t mask;
 	int opt, r, ret = EXIT_FAILURE;
 
-	while ((opt = getopt(argc, argv, "c:vh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:vVh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			o.path = optarg;
@@ -275,6 +285,10 @@ int main(int argc, char **argv)
 		case 'v':
 			o.verbose = true;
 			break;
+		case 'V':
+			/* meson.build passes the project version. */
+			printf("handshaked %s\n", HANDSHAKE_VERSION);
+			return EXIT_SUCCESS;
 		case 'h':
 			usage(stdout);
 			return EXIT_SUCCESS;
@@ -298,6 +312,9 @@ int main(int argc, char **argv)
 	if (r == -EINVAL)
 		return EXIT_FAILURE;
 	log_set_level(o.verbose ? LOG_DEBUG : cfg.log_level);
+	/* Which build, and which GnuTLS it runs with, for bug reports. */
+	log_info("handshaked %s starting (GnuTLS %s)", HANDSHAKE_VERSION,
+		 gnutls_check_version(NULL));
 	if (r == -ENOENT)
 		log_debug("%s: not found, using defaults", o.path);
 
