@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +158,15 @@ static bool same_dir(const struct ktls_crypto *a, const struct ktls_crypto *b)
  * Run our client against our server; check both results and, on success,
  * that one side's TX is the other's RX.
  */
+static int nodelay(int fd)
+{
+	int on = -1;
+	socklen_t len = sizeof(on);
+
+	getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len);
+	return on;
+}
+
 static void pair(const char *what, const struct config *ccfg, struct tls_params cp,
 		 const struct config *scfg, struct tls_params sp,
 		 int want_client, int want_server, uint16_t want_cipher)
@@ -169,6 +179,8 @@ static void pair(const char *what, const struct config *ccfg, struct tls_params 
 	tcp_pair(fds);
 	c.fd = fds[0];
 	s.fd = fds[1];
+	/* The consumer's TCP_NODELAY comes back as it was: off here, on there. */
+	setsockopt(s.fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	cp.role = HANDSHAKE_ROLE_CLIENT;
 	sp.role = HANDSHAKE_ROLE_SERVER;
 	if (!cp.timeout_usec)
@@ -194,6 +206,7 @@ static void pair(const char *what, const struct config *ccfg, struct tls_params 
 			errno_name(want_client), errno_name(want_server));
 		failures++;
 	}
+	CHECK(nodelay(c.fd) == 0 && nodelay(s.fd) == 1);
 	if (!want_client && !want_server && !c.status && !s.status) {
 		CHECK(c.ks.version == s.ks.version && c.ks.cipher == s.ks.cipher);
 		CHECK(same_dir(&c.ks.tx, &s.ks.rx));

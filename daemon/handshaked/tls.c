@@ -13,6 +13,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,7 @@ struct tls_hs {
 	struct tls_creds *creds;
 	bool psk_unknown;		/* server: no identity matched */
 	int32_t psk_key;		/* server: the PSK keys_find_psk() found */
+	bool nodelay_set;		/* we turned TCP_NODELAY on: turn it off */
 	bool verify_client, require_client;	/* server side */
 	/* Client: the name checked; GnuTLS keeps a pointer to it. */
 	gnutls_typed_vdata_st vdata;
@@ -436,8 +439,31 @@ static int hs_status(struct tls_hs *hs, int r)
 	return EACCES;
 }
 
+/*
+ * A handshake is a few small flights, each of which Nagle would hold back
+ * until the previous one is acknowledged: TCP_NODELAY while it runs, and
+ * the consumer's own setting afterwards.
+ */
+static void nodelay_on(struct tls_hs *hs)
+{
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	if (getsockopt(hs->fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) == 0 && !on &&
+	    setsockopt(hs->fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int)) == 0)
+		hs->nodelay_set = true;
+}
+
+static void nodelay_restore(struct tls_hs *hs)
+{
+	if (hs->nodelay_set)
+		setsockopt(hs->fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 0 }, sizeof(int));
+	hs->nodelay_set = false;
+}
+
 static void hs_free(struct tls_hs *hs)
 {
+	nodelay_restore(hs);
 	sd_event_source_disable_unref(hs->io);
 	sd_event_source_disable_unref(hs->timer);
 	if (hs->session)
@@ -459,6 +485,7 @@ static void hs_finish(struct tls_hs *hs, int status, const struct ktls_session *
 	 */
 	hs->io = sd_event_source_disable_unref(hs->io);
 	hs->timer = sd_event_source_disable_unref(hs->timer);
+	nodelay_restore(hs);	/* before the socket goes back */
 	hs->cb(hs, status, ks, peer, hs->userdata);
 	hs_free(hs);
 }
@@ -827,6 +854,7 @@ int tls_hs_start(sd_event *e, struct tls_creds *c, int fd,
 	hs->creds = c;
 	c->refs++;
 	hs->fd = fd;
+	nodelay_on(hs);
 	hs->params = p;
 	hs->cb = cb;
 	hs->userdata = userdata;
