@@ -15,6 +15,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "log.h"
 
 struct parser {
 	struct config *cfg;
@@ -124,6 +125,7 @@ static int global_key(struct parser *p, const char *name, const char *value)
 	static const struct { const char *n; int l; } levels[] = {
 		{ "error", LOG_ERR }, { "warning", LOG_WARNING },
 		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
+		{ "trace", LOG_TRACE },
 	};
 
 	if (!strcmp(name, "workers")) {
@@ -143,7 +145,7 @@ static int global_key(struct parser *p, const char *name, const char *value)
 			return 0;
 		}
 	}
-	perr(p, p->line, "log-level must be error, warning, info or debug, not \"%s\"", value);
+	perr(p, p->line, "log-level must be error, warning, info, debug or trace, not \"%s\"", value);
 	return 0;
 }
 

@@ -83,11 +83,11 @@ static void log_gnutls_audit(gnutls_session_t session, const char *msg)
 
 void log_set_level(int level)
 {
-	bool debug = level >= LOG_DEBUG;
+	bool debug = level >= LOG_TRACE;
 
 	max_level = level;
 	/*
-	 * GnuTLS's own logs only at our debug level. Both functions are
+	 * GnuTLS's own logs only at our trace level. Both functions are
 	 * cleared otherwise: without an audit function GnuTLS hands audit
 	 * messages to the debug function, whatever its log level.
 	 */

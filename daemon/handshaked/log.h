@@ -6,7 +6,12 @@
 
 /* Levels are syslog priorities, so the journal prefix is the level itself. */
 void log_init(void);
-/* At LOG_DEBUG, GnuTLS's own debug and audit logs come too ("gnutls: "). */
+/*
+ * A level above LOG_DEBUG, for log_set_level() only: our debug messages
+ * and GnuTLS's own debug and audit logs ("gnutls: ", at LOG_DEBUG), which
+ * are a hundred-odd lines per handshake.
+ */
+#define LOG_TRACE (LOG_DEBUG + 1)
 void log_set_level(int level);
 /* Put @prefix (kept, not copied) before every message: which worker says it. */
 void log_set_prefix(const char *prefix);

@@ -35,7 +35,7 @@ static void usage(FILE *f)
 		"       handshaked -V|--version\n"
 		"TLS handshake agent for the kernel's handshake upcall.\n\n"
 		"  -c, --config FILE  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
-		"  -v, --verbose      log debug messages, GnuTLS's own among them\n"
+		"  -v, --verbose      log debug messages; twice, GnuTLS's own too\n"
 		"  -V, --version      print the version and exit\n"
 		"  -h, --help         show this help\n");
 }
@@ -86,6 +86,14 @@ struct serve_ctx {
 	unsigned long long idle_done;		/* a->done when last looked */
 };
 
+/* -v means debug, -vv trace; without, the configuration says. */
+static int verbose_level(const struct opts *o, const struct config *cfg)
+{
+	if (!o->verbose)
+		return cfg->log_level;
+	return o->verbose > 1 ? LOG_TRACE : LOG_DEBUG;
+}
+
 /*
  * SIGHUP: read the configuration and credentials again. Handshakes in
  * flight keep the credentials they started with; a bad file changes
@@ -117,7 +125,7 @@ bool agent_reload(struct agent *a, const struct opts *o)
 	}
 	tls_creds_free(a->creds);
 	a->creds = creds;
-	log_set_level(o->verbose ? LOG_DEBUG : cfg.log_level);
+	log_set_level(verbose_level(o, &cfg));
 	log_info("reloaded %s", o->path);
 	ok = true;
 out:
@@ -283,7 +291,7 @@ int main(int argc, char **argv)
 			o.explicit_path = true;
 			break;
 		case 'v':
-			o.verbose = true;
+			o.verbose++;
 			break;
 		case 'V':
 			/* meson.build passes the project version. */
@@ -311,7 +319,7 @@ int main(int argc, char **argv)
 	}
 	if (r == -EINVAL)
 		return EXIT_FAILURE;
-	log_set_level(o.verbose ? LOG_DEBUG : cfg.log_level);
+	log_set_level(verbose_level(&o, &cfg));
 	/* Which build, and which GnuTLS it runs with, for bug reports. */
 	log_info("handshaked %s starting (GnuTLS %s)", HANDSHAKE_VERSION,
 		 gnutls_check_version(NULL));

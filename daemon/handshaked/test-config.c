@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "log.h"
 #include "test.h"
 
 static char path[] = "/tmp/handshaked-test-XXXXXX";
@@ -101,6 +102,11 @@ int main(void)
 
 	CHECK(parse(&cfg, "[global]\n\nlog-level = loud\n") == -EINVAL);
 	CHECK(has_error(3, "log-level must be"));
+	config_free(&cfg);
+
+	/* trace: debug and GnuTLS's own log. */
+	CHECK(parse(&cfg, "[global]\nlog-level = trace\n") == 0);
+	CHECK(cfg.log_level == LOG_TRACE);
 	config_free(&cfg);
 
 	CHECK(parse(&cfg, "[tls]\nca-file = /x\ncolour = blue\n") == -EINVAL);

@@ -10,7 +10,8 @@
 /* The command line, for reloads. */
 struct opts {
 	const char *path;
-	bool explicit_path, verbose;
+	bool explicit_path;
+	int verbose;			/* -v: 1 (debug), -vv: 2 (trace) */
 };
 
 /*
