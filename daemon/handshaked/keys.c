@@ -72,18 +72,20 @@ int keys_read_user(int32_t serial, const char *what, struct user_key *key)
 
 int32_t keys_find_psk(int32_t keyring, const char *identity, struct user_key *key)
 {
-	static const char *const types[] = { "psk", "user" };
-	key_serial_t ring = keyring > 0 ? keyring : KEY_SPEC_PROCESS_KEYRING;
+	long serial;
 
 	memset(key, 0, sizeof(*key));
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		long serial = keyctl_search(ring, types[i], identity, 0);
-
-		if (serial > 0)
-			return keys_read_user((int32_t)serial, "PSK", key) < 0 ? 0 :
-			       (int32_t)serial;
-	}
-	return 0;
+	if (!keyring)
+		return 0;
+	/*
+	 * Only "psk" keys: a "user" key is anything (our own peer
+	 * certificate keys among them, under names a client can guess), and
+	 * a client must not be able to name one as its PSK.
+	 */
+	serial = keyctl_search(keyring, "psk", identity, 0);
+	if (serial <= 0)
+		return 0;
+	return keys_read_user((int32_t)serial, "PSK", key) < 0 ? 0 : (int32_t)serial;
 }
 
 int32_t keys_add_peer_cert(uint64_t cookie, const void *der, size_t len,

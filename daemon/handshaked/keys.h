@@ -20,10 +20,10 @@ struct user_key {
 int keys_read_user(int32_t serial, const char *what, struct user_key *key);
 
 /*
- * A server's PSK for @identity: a "psk" (NVMe's) or "user" key so named,
- * searched in @keyring or (0) in everything linked to our process keyring
- * (where the kernel links each request's keyring). Returns its serial and
- * fills @key, or 0 if there is none we may read.
+ * A server's PSK for @identity: a "psk" key (NVMe's type) so named, in
+ * @keyring (KEY_SPEC_PROCESS_KEYRING: everything the kernel linked there;
+ * 0: nowhere). Returns its serial and fills @key, or 0 if there is none
+ * we may read.
  */
 int32_t keys_find_psk(int32_t keyring, const char *identity, struct user_key *key);
 

@@ -358,8 +358,10 @@ static int accept_v1(struct hsnl *nl, struct hsnl_accept *acc)
 		hsnl_done(nl, acc, EPROTO, NULL, NULL, 0);
 		r = -EPROTO;
 	}
-	if (r == 0 && getsockopt(acc->fd, SOL_SOCKET, SO_COOKIE, &acc->cookie, &len) < 0)
+	if (r == 0 && getsockopt(acc->fd, SOL_SOCKET, SO_COOKIE, &acc->cookie, &len) < 0) {
 		r = -errno;
+		hsnl_done(nl, acc, EPROTO, NULL, NULL, 0);
+	}
 	if (r < 0)
 		hsnl_accept_clear(acc);
 	return r;

@@ -169,8 +169,8 @@ static void session_finish(struct session *s, int status,
 	r = hsnl_done(a->nl, &s->acc, status, ks, &peerid, !status && peerid > 0);
 	if (!status && peerid > 0)
 		snprintf(id, sizeof(id), " remote-auth=%d", peerid);
-	/* Refused: nobody will look at the certificate key. */
-	if (r && s->peer_key > 0)
+	/* Failed or refused: nobody will look at the certificate key. */
+	if ((status || r) && s->peer_key > 0)
 		keyctl_invalidate(s->peer_key);
 	log_info("handshake cookie=%llu peer=%s role=%s auth=%s result=%s%s%s%s duration=%llums",
 		 (unsigned long long)s->acc.cookie, s->peer,
@@ -293,7 +293,15 @@ static int session_start(struct session *s)
 	s->params.role = acc->role;
 	s->params.auth = acc->auth;
 	s->params.peername = acc->peername;
+	/*
+	 * A server looks up PSKs by identity in the request's keyring, or,
+	 * on mainline kernels that do not name it, in what the kernel
+	 * linked to our process keyring for the request (NVMe's .nvme).
+	 * Ours always names it: never another consumer's keyring there.
+	 */
 	s->params.keyring = acc->keyring;
+	if (!acc->keyring && hsnl_agent_installs(s->agent->nl))
+		s->params.keyring = KEY_SPEC_PROCESS_KEYRING;
 	s->params.timeout_usec = (uint64_t)acc->timeout_ms * 1000;
 	r = tls_hs_start(s->agent->event, s->agent->creds, acc->fd, &s->params,
 			 on_tls_done, s, &s->hs);
@@ -368,9 +376,20 @@ void session_request(uint64_t cookie, void *userdata)
 		session_claim(a, cookie);
 		return;
 	}
-	/* Mainline's protocol: take the pending requests one by one. */
-	while (session_claim(a, 0) == 0)
-		;
+	/*
+	 * Mainline's protocol: take the pending requests one by one, until
+	 * none is left. An accept that failed after the kernel handed a
+	 * request over (a malformed reply, no free fd) must not strand the
+	 * ones behind it: mainline says "ready" again only on a submit.
+	 */
+	for (unsigned int failed = 0; failed < 16;) {
+		int r = session_claim(a, 0);
+
+		if (r == -ENOENT || r == -ENOMEM)
+			break;
+		if (r < 0)
+			failed++;
+	}
 }
 
 void sessions_abandon(struct agent *a)
@@ -378,7 +397,15 @@ void sessions_abandon(struct agent *a)
 	a->draining = false;	/* the loop is over: no more exits to ask for */
 	if (a->active)
 		log_info("abandoning %u handshakes in flight", a->active);
-	while (a->sessions)
+	while (a->sessions) {
+		/*
+		 * Mainline's kernel does not notice that we are gone: tell
+		 * it, or each consumer waits for its own time limit. Ours
+		 * fails them when our socket closes (claimant-lost).
+		 */
+		if (hsnl_agent_installs(a->nl))
+			hsnl_done(a->nl, &a->sessions->acc, ESHUTDOWN, NULL, NULL, 0);
 		session_free(a->sessions);
+	}
 	a->status_timer = sd_event_source_disable_unref(a->status_timer);
 }

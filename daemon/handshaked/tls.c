@@ -48,6 +48,7 @@ struct tls_creds {
 	struct local_cert client_cert, server_cert;
 	char *client_err, *server_err;	/* the unusable file, a copy */
 	char *trust_err;		/* NULL: trust list usable */
+	bool trust_named;		/* ca-file or crl-file set */
 	enum client_auth client_auth;
 };
 
@@ -267,7 +268,8 @@ static int set_trust(gnutls_certificate_credentials_t cred, const char *ca)
 
 const char *tls_creds_problem(const struct tls_creds *c)
 {
-	if (c->trust_err)
+	/* An empty system store is only a warning (PSK-only agents). */
+	if (c->trust_err && c->trust_named)
 		return c->trust_err;
 	if (c->client_err)
 		return c->client_err;
@@ -286,6 +288,7 @@ int tls_creds_new(const struct config *cfg, struct tls_creds **out)
 		return -ENOMEM;
 	c->refs = 1;
 	c->client_auth = cfg->client_auth;
+	c->trust_named = cfg->ca_file || cfg->crl_file;
 
 	if (gnutls_certificate_allocate_credentials(&c->client_x509) < 0 ||
 	    gnutls_certificate_allocate_credentials(&c->server_x509) < 0 ||

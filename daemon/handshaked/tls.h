@@ -43,7 +43,7 @@ struct tls_params {
 	 */
 	const struct tls_psk *psk;
 	size_t n_psk;
-	int32_t keyring;		/* 0: the process keyring */
+	int32_t keyring;		/* where to look; 0: nowhere */
 	uint64_t timeout_usec;
 };
 

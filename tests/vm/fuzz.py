@@ -85,10 +85,16 @@ def main():
     # Start from a quiet table: the agent is up and has served whatever
     # earlier tests left pending (their consumers' sockets may be gone).
     end = time.monotonic() + 120
-    while time.monotonic() < end:
-        reqs = admin.do("get", dump=True)[2]
-        if "ready" in open(log.name).read() and not reqs:
+    while True:
+        with open(log.name) as f:
+            ready = "info: ready" in f.read()
+        if ready and not admin.do("get", dump=True)[2]:
             break
+        if time.monotonic() > end:
+            check("the agent is ready and the table quiet within 120 s", False)
+            agent.terminate()
+            agent.wait()
+            sys.exit(1)
         time.sleep(0.2)
     results, stop = [], threading.Event()
     real = threading.Thread(target=real_handshakes, args=(results, stop))

@@ -54,6 +54,17 @@ agent_conf() {
 	} > "$f"
 }
 
+# wait_count TIMEOUT_S N PATTERN [FILE]: wait until FILE (the agent's log
+# by default) has at least N lines matching PATTERN (grep -E).
+wait_count() {
+	local n=$(($1 * 10)) want=$2 pattern=$3 file=${4:-$LOGDIR/agent.log}
+	while [ "$(grep -cE -- "$pattern" "$file" 2>/dev/null)" -lt "$want" ]; do
+		n=$((n - 1))
+		[ $n -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
 # tls_stat NAME: a counter of /proc/net/tls_stat (kTLS sockets).
 tls_stat() {
 	awk -v n="$1" '$1 == n { print $2 }' /proc/net/tls_stat

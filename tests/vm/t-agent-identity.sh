@@ -16,7 +16,8 @@ want_server=$(openssl x509 -in "$PKI/server.pem" -noout -subject -fingerprint -s
 # handshakectl monitor shows the identity on each done.
 "$HANDSHAKECTL" monitor > "$LOGDIR/monitor.txt" 2>&1 &
 monitor=$!
-sleep 0.5
+SERVER_PIDS="$SERVER_PIDS $monitor"	# stopped by cleanup, whatever happens
+sleep "$(scaled 1)"	# to join the monitor group
 # monitor_shows COOKIE SERIAL: its done line names SERIAL.
 monitor_shows() {
 	wait_for 5 grep -q "cookie $1 done remote-auth $2\$" "$LOGDIR/monitor.txt" ||
@@ -46,7 +47,6 @@ keyctl rdescribe "$id" | grep -q "^user;.*;handshake:peer:$cookie\$" ||
 grep -q "auth=x509 result=0 remote-auth=$id " "$LOGDIR/agent.log" ||
 	fail "the agent did not log remote-auth=$id"
 monitor_shows "$cookie" "$id"
-kill "$monitor"
 # It expires on its own: the agent's keyring does not fill up.
 expire=$(awk -v s="$(printf %08x "$id")" '$1 == s { print $4 }' /proc/keys)
 say "x509 key expiry column: ${expire:-?}"

@@ -84,7 +84,7 @@ else:
     sys.exit("the agent never claimed the half-record connection")
 t.close()
 PY
-wait_for 15 test "$(grep -c "role=server" "$LOGDIR/agent.log")" -ge $((n + 2)) ||
+wait_count 15 $((n + 2)) "role=server" ||
 	fail "the agent did not finish both server-role handshakes"
 grep "role=server" "$LOGDIR/agent.log" | tail -n 2
 grep "role=server" "$LOGDIR/agent.log" | tail -n 2 | grep -q "result=0" &&

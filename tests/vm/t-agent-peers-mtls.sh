@@ -51,7 +51,7 @@ $PEERS echo --expect-fail -- gnutls-cli --x509cafile "$ca" --verify-hostname=loc
 $PEERS pyclient $port "$ca" --expect-fail || fail "python without a client certificate"
 $PEERS pyclient $port "$ca" --cert "$PKI/rogue.pem" --key "$PKI/rogue.key" --expect-fail ||
 	fail "python with a certificate from an untrusted CA"
-wait_for 10 test "$(grep -c "role=server auth=x509 result=EACCES" "$LOGDIR/agent.log")" -ge $((n + 4)) ||
+wait_count 10 $((n + 4)) "role=server auth=x509 result=EACCES" ||
 	fail "the agent did not log EACCES for each refused client: $(grep role=server "$LOGDIR/agent.log" | tail -n 4)"
 grep -q "client certificate rejected" "$LOGDIR/agent.log" || fail "no rejection reason logged"
 
