@@ -48,8 +48,10 @@ hm_serve() {
 	local port
 	port=$(printf '%s\n' "$*" | sed -n 's/.*port=\([0-9]*\).*/\1/p')
 	# tls_handshake_close() raises SIGPIPE (as mainline's does) when the
-	# client is gone before the module's close_notify.
-	(trap '' PIPE; printf '%s\n' "$*" > "$HM/run") &
+	# client is gone before the module's close_notify. The time limit
+	# (the module's default, unless the line sets one) also bounds the
+	# wait for the client to connect: scaled, like the tests' others.
+	(trap '' PIPE; printf 'timeout=%s %s\n' "$(scaled 20000)" "$*" > "$HM/run") &
 	HM_BG=$!
 	wait_for 15 port_listening "$port" || fail "the module does not listen on $port"
 }

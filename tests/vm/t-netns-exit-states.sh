@@ -10,9 +10,12 @@
 ns=hs-states
 ip netns add $ns || fail "ip netns add"
 ip -n $ns link set lo up
+# The listener and the stand-in below stay HOLD seconds: the whole test
+# must fit in that, however slow the kernel.
+export HOLD=$(scaled 60)
 ip netns exec $ns python3 -c '
-import socket, time
-s = socket.socket(); s.bind(("127.0.0.1", 4521)); s.listen(16); time.sleep(60)
+import os, socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 4521)); s.listen(16); time.sleep(int(os.environ["HOLD"]))
 ' &
 srv=$!
 wait_for 10 sh -c "ip netns exec $ns ss -Hltn 'sport = :4521' | grep -q LISTEN" ||
@@ -20,7 +23,7 @@ wait_for 10 sh -c "ip netns exec $ns ss -Hltn 'sport = :4521' | grep -q LISTEN" 
 # The agent stand-in: completes the first request (status EACCES), claims
 # the second and keeps its fd, leaves the rest pending.
 ip netns exec $ns python3 -c '
-import errno, sys, time; sys.path.insert(0, "tests/vm")
+import errno, os, sys, time; sys.path.insert(0, "tests/vm")
 from nlclient import Handshake
 nl = Handshake(); nl.join("tls"); open("/tmp/joined-states", "w").close()
 first = nl.wait_request(30)
@@ -29,7 +32,7 @@ nl.do("done", [("cookie", first), ("status", errno.EACCES)])
 second = nl.wait_request(30)
 err, _, rep = nl.do("accept", [("cookie", second)])
 open("/tmp/claimed-states", "w").write(str(err))
-time.sleep(60)
+time.sleep(int(os.environ["HOLD"]))
 ' &
 agent=$!
 wait_for 10 test -e /tmp/joined-states || fail "agent stand-in in $ns did not join"

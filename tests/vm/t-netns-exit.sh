@@ -8,17 +8,21 @@
 ns=hs-exit
 ip netns add $ns || fail "ip netns add"
 ip -n $ns link set lo up
+# The listener and the netlink listener stay HOLD seconds: the test must
+# fit in that, however slow the kernel.
+export HOLD=$(scaled 30)
 ip netns exec $ns python3 -c '
-import socket, time
-s = socket.socket(); s.bind(("127.0.0.1", 4520)); s.listen(8); time.sleep(30)
+import os, socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 4520)); s.listen(8); time.sleep(int(os.environ["HOLD"]))
 ' &
 srv=$!
 wait_for 10 sh -c "ip netns exec $ns ss -Hltn 'sport = :4520' | grep -q LISTEN" ||
 	fail "listener in $ns did not start"
 ip netns exec $ns python3 -c '
-import sys, time; sys.path.insert(0, "tests/vm")
+import os, sys, time; sys.path.insert(0, "tests/vm")
 from nlclient import Handshake
-nl = Handshake(); nl.join("tls"); open("/tmp/joined-exit", "w").close(); time.sleep(30)
+nl = Handshake(); nl.join("tls"); open("/tmp/joined-exit", "w").close()
+time.sleep(int(os.environ["HOLD"]))
 ' &
 agent=$!
 wait_for 10 test -e /tmp/joined-exit || fail "netlink listener in $ns did not join"
