@@ -12,16 +12,20 @@ s_server 4495 -tls1_3
 demo_connect "host=127.0.0.1 port=4495 peername=localhost" || fail "connect: $(demo_result status)"
 ok=$(demo_result cookie)
 agent_stop
+# The listener and the netlink listener stay long enough for the connects
+# below, however slow the kernel (TIME_FACTOR).
+export HOLD=$(scaled 20) NL_HOLD=$(scaled 8)
 python3 -c '
-import socket, time
-s = socket.socket(); s.bind(("127.0.0.1", 4496)); s.listen(4); time.sleep(20)
+import os, socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 4496)); s.listen(4); time.sleep(int(os.environ["HOLD"]))
 ' &
 SERVER_PIDS="$SERVER_PIDS $!"
 wait_for 10 port_listening 4496 || fail "listener did not start"
 python3 -c '
-import sys, time; sys.path.insert(0, "tests/vm")
+import os, sys, time; sys.path.insert(0, "tests/vm")
 from nlclient import Handshake
-nl = Handshake(); nl.join("tls"); open("/tmp/joined", "w").close(); time.sleep(8)
+nl = Handshake(); nl.join("tls"); open("/tmp/joined", "w").close()
+time.sleep(int(os.environ["NL_HOLD"]))
 ' &
 listener=$!
 wait_for 10 test -e /tmp/joined || fail "netlink listener did not join"
