@@ -157,6 +157,17 @@ static bool get_u32(const struct nlattr *a, uint32_t *v)
 	return true;
 }
 
+/* The first sockfd is the request's; a second one is closed, not leaked. */
+static void take_sockfd(struct hsnl_accept *acc, int32_t fd)
+{
+	if (acc->fd < 0) {
+		acc->fd = fd;
+	} else if (fd != acc->fd) {
+		close(fd);
+		acc->malformed = true;
+	}
+}
+
 /*
  * The reply is parsed by hand, attribute by attribute, not with a policy:
  * one malformed attribute must not make us lose the fd the kernel already
@@ -179,15 +190,8 @@ static int parse_accept(struct nl_msg *msg, void *arg)
 				acc->cookie = nla_get_u64(a);
 			break;
 		case HANDSHAKE_A_SOCKFD:
-			if (!get_u32(a, &v))
-				break;
-			if (acc->fd < 0) {
-				acc->fd = (int32_t)v;
-			} else if ((int32_t)v != acc->fd) {
-				/* The kernel installed it for us: do not leak it. */
-				close((int32_t)v);
-				acc->malformed = true;
-			}
+			if (get_u32(a, &v))
+				take_sockfd(acc, (int32_t)v);
 			break;
 		case HANDSHAKE_A_ROLE:
 			get_u32(a, &acc->role);
@@ -255,14 +259,8 @@ static int parse_accept_v1(struct nl_msg *msg, void *arg)
 
 		switch (nla_type(a)) {
 		case HSV1_A_ACCEPT_SOCKFD:
-			if (!get_u32(a, &v))
-				break;
-			if (acc->fd < 0) {
-				acc->fd = (int32_t)v;
-			} else if ((int32_t)v != acc->fd) {
-				close((int32_t)v);
-				acc->malformed = true;
-			}
+			if (get_u32(a, &v))
+				take_sockfd(acc, (int32_t)v);
 			break;
 		case HSV1_A_ACCEPT_MESSAGE_TYPE:
 			if (get_u32(a, &v))
