@@ -8,7 +8,7 @@
 /*
  * A kernel key of type "user" (or NVMe's "psk"), read through keyutils. For a PSK the
  * description is the identity and the payload the key; for x509 the
- * payload is PEM.
+ * payload is PEM or DER.
  */
 struct user_key {
 	char *desc;

@@ -36,7 +36,7 @@ struct session {
 	struct user_key keys[HSNL_MAX_PEER_IDS];
 	struct tls_psk psk[HSNL_MAX_PEER_IDS];
 	struct user_key cert, privkey;
-	gnutls_datum_t cert_pem, key_pem;
+	gnutls_datum_t cert_data, key_data;
 	struct tls_params params;
 	struct tls_hs *hs;
 	int32_t peer_key;		/* a key we made for the peer's certificate */
@@ -252,12 +252,12 @@ static int load_keys(struct session *s)
 	if (keys_read_user(acc->x509_cert, "certificate", &s->cert) < 0 ||
 	    keys_read_user(acc->x509_privkey, "private", &s->privkey) < 0)
 		return EIO;
-	s->cert_pem.data = s->cert.data;
-	s->cert_pem.size = s->cert.len;
-	s->key_pem.data = s->privkey.data;
-	s->key_pem.size = s->privkey.len;
-	s->params.cert_pem = &s->cert_pem;
-	s->params.key_pem = &s->key_pem;
+	s->cert_data.data = s->cert.data;
+	s->cert_data.size = s->cert.len;
+	s->key_data.data = s->privkey.data;
+	s->key_data.size = s->privkey.len;
+	s->params.cert = &s->cert_data;
+	s->params.key = &s->key_data;
 	return 0;
 }
 

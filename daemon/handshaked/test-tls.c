@@ -391,7 +391,9 @@ static void test_psk(void)
 	pair("psk wrong key", &cfg, cp, &cfg, sp, EACCES, EACCES, 0);
 }
 
-static void test_keys_from_memory(void)
+/* The server's credentials from memory, as key serials bring them. */
+static void server_from_memory(const char *what, const char *cert_file,
+			       const char *key_file, int want)
 {
 	gnutls_datum_t cert, key;
 	struct config cc = client_cfg("ca.pem", true), sc;
@@ -399,14 +401,41 @@ static void test_keys_from_memory(void)
 	struct tls_params sp = x509;
 
 	config_init(&sc);
-	if (gnutls_load_file(path("server.pem"), &cert) < 0 ||
-	    gnutls_load_file(path("server.key"), &key) < 0)
+	if (gnutls_load_file(path(cert_file), &cert) < 0 ||
+	    gnutls_load_file(path(key_file), &key) < 0)
 		exit(2);
-	sp.cert_pem = &cert;
-	sp.key_pem = &key;
-	pair("server cert from key serial data", &cc, x509, &sc, sp, 0, 0, 0);
+	sp.cert = &cert;
+	sp.key = &key;
+	if (!want) {
+		pair(what, &cc, x509, &sc, sp, 0, 0, 0);
+		CHECK(peer_cert_is(&last_c, "server.pem"));
+	} else {
+		struct tls_creds *c = creds(&sc);
+		struct tls_hs *hs;
+		int fds[2];
+
+		tcp_pair(fds);
+		sp.role = HANDSHAKE_ROLE_SERVER;
+		sp.timeout_usec = 300000;
+		CHECK(tls_hs_start(loop, c, fds[1], &sp, on_done, NULL, &hs) == -want);
+		printf("%-40s start=%s\n", what, errno_name(want));
+		tls_creds_free(c);
+		close(fds[0]);
+		close(fds[1]);
+	}
 	gnutls_free(cert.data);
 	gnutls_free(key.data);
+}
+
+static void test_keys_from_memory(void)
+{
+	server_from_memory("server cert from key serials, PEM", "server.pem",
+			   "server.key", 0);
+	server_from_memory("server cert from key serials, DER", "server.der",
+			   "server.key.der", 0);
+	server_from_memory("DER certificate, PEM key", "server.der", "server.key", 0);
+	/* A key that is neither: refused before the handshake. */
+	server_from_memory("key serial holding no key", "server.der", "ca.pem", EIO);
 }
 
 /*

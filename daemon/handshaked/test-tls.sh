@@ -39,6 +39,10 @@ cert client ca 'cn = client' tls_www_client signing_key
 cert noip ca 'cn = 127.0.0.1' 'dns_name = localhost' 'dns_name = 127.0.0.1' \
 	tls_www_server signing_key encryption_key
 
+# What mainline's consumers put in their keys: DER.
+certtool --certificate-info --infile "$dir/server.pem" --outder --outfile "$dir/server.der" 2>/dev/null
+certtool --key-info --infile "$dir/server.key" --outder --outfile "$dir/server.key.der" 2>/dev/null
+
 echo "== engine against itself"
 "$bin" pair "$dir"
 

@@ -82,27 +82,39 @@ static void local_cert_clear(struct local_cert *lc)
 	lc->key = NULL;
 }
 
-/* PEM certificate chain and key from memory. @what names them in logs. */
+/*
+ * PEM (any armour: a chain) or else DER (one certificate, or one key).
+ * Consumers and their tools hand either: mainline's DER, files PEM.
+ */
+static gnutls_x509_crt_fmt_t data_format(const gnutls_datum_t *d)
+{
+	return memmem(d->data, d->size, "-----BEGIN ", 11) ?
+	       GNUTLS_X509_FMT_PEM : GNUTLS_X509_FMT_DER;
+}
+
+/* A certificate chain and key from memory. @what names them in logs. */
 static int local_cert_load(struct local_cert *lc, const gnutls_datum_t *cert,
 			   const gnutls_datum_t *key, const char *what)
 {
+	gnutls_x509_crt_fmt_t fmt = data_format(cert);
 	unsigned int n = MAX_CHAIN;
 	int r;
 
-	r = gnutls_pcert_list_import_x509_raw(lc->pcert, &n, cert,
-					      GNUTLS_X509_FMT_PEM, 0);
+	r = gnutls_pcert_list_import_x509_raw(lc->pcert, &n, cert, fmt, 0);
 	if (r < 0 || n == 0) {
-		log_err("%s: no usable PEM certificate: %s", what,
+		log_err("%s: no usable %s certificate: %s", what,
+			fmt == GNUTLS_X509_FMT_PEM ? "PEM" : "DER",
 			r < 0 ? gnutls_strerror(r) : "empty");
 		return -EIO;
 	}
 	lc->n = n;
+	fmt = data_format(key);
 	r = gnutls_privkey_init(&lc->key);
 	if (r >= 0)
-		r = gnutls_privkey_import_x509_raw(lc->key, key,
-						   GNUTLS_X509_FMT_PEM, NULL, 0);
+		r = gnutls_privkey_import_x509_raw(lc->key, key, fmt, NULL, 0);
 	if (r < 0) {
-		log_err("%s: no usable PEM private key: %s", what, gnutls_strerror(r));
+		log_err("%s: no usable %s private key: %s", what,
+			fmt == GNUTLS_X509_FMT_PEM ? "PEM" : "DER", gnutls_strerror(r));
 		local_cert_clear(lc);
 		return -EIO;
 	}
@@ -761,8 +773,8 @@ static int hs_setup_x509(struct tls_hs *hs, struct tls_creds *c)
 				  c->client_auth != CLIENT_AUTH_NONE);
 	int r;
 
-	if (p->cert_pem && p->key_pem) {
-		r = local_cert_load(&hs->own, p->cert_pem, p->key_pem,
+	if (p->cert && p->key) {
+		r = local_cert_load(&hs->own, p->cert, p->key,
 				    "certificate from key serials");
 		if (r < 0)
 			return r;

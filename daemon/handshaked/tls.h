@@ -35,8 +35,11 @@ struct tls_params {
 	 * address the socket is connected to, as an IP address SAN.
 	 */
 	const char *peername;
-	/* x509 credentials from key serials (PEM); NULL: configured files. */
-	const gnutls_datum_t *cert_pem, *key_pem;
+	/*
+	 * x509 credentials from key serials (PEM or DER); NULL: configured
+	 * files.
+	 */
+	const gnutls_datum_t *cert, *key;
 	/*
 	 * PSK: the client uses the first, the server accepts any, and any
 	 * other identity a key in @keyring holds (keys_find_psk()).
