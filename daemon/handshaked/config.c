@@ -149,12 +149,22 @@ static int global_key(struct parser *p, const char *name, const char *value)
 	return 0;
 }
 
-static int tls_key(struct parser *p, const char *name, const char *value)
+static int trust_key(const char *name, const char *value,
+		     struct trust_files *t)
 {
 	if (!strcmp(name, "ca-file"))
-		return set_string(&p->cfg->ca_file, value);
+		return set_string(&t->ca_file, value);
 	if (!strcmp(name, "crl-file"))
-		return set_string(&p->cfg->crl_file, value);
+		return set_string(&t->crl_file, value);
+	return -ENOENT;
+}
+
+static int tls_key(struct parser *p, const char *name, const char *value)
+{
+	int r = trust_key(name, value, &p->cfg->trust);
+
+	if (r != -ENOENT)
+		return r;
 	if (!strcmp(name, "min-version")) {
 		if (!strcmp(value, "1.2"))
 			p->cfg->min_version = 0x303;
@@ -180,8 +190,10 @@ static int tls_key(struct parser *p, const char *name, const char *value)
 	return -ENOENT;
 }
 
+/* [client] and [server]: a certificate and key, and the role's trust. */
 static int cert_key(struct parser *p, const char *name, const char *value,
-		    char **cert, int *cert_line, char **key, int *key_line)
+		    char **cert, int *cert_line, char **key, int *key_line,
+		    struct trust_files *trust)
 {
 	if (!strcmp(name, "cert-file")) {
 		*cert_line = p->line;
@@ -191,7 +203,7 @@ static int cert_key(struct parser *p, const char *name, const char *value,
 		*key_line = p->line;
 		return set_string(key, value);
 	}
-	return -ENOENT;
+	return trust_key(name, value, trust);
 }
 
 static int server_key(struct parser *p, const char *name, const char *value)
@@ -208,7 +220,8 @@ static int server_key(struct parser *p, const char *name, const char *value)
 		return 0;
 	}
 	return cert_key(p, name, value, &p->cfg->server_cert, &p->server_cert_line,
-			&p->cfg->server_key, &p->server_key_line);
+			&p->cfg->server_key, &p->server_key_line,
+			&p->cfg->server_trust);
 }
 
 static int handler(void *user, const char *section, const char *name,
@@ -223,7 +236,8 @@ static int handler(void *user, const char *section, const char *name,
 		r = tls_key(p, name, value);
 	else if (!strcmp(section, "client"))
 		r = cert_key(p, name, value, &p->cfg->client_cert, &p->client_cert_line,
-			     &p->cfg->client_key, &p->client_key_line);
+			     &p->cfg->client_key, &p->client_key_line,
+			     &p->cfg->client_trust);
 	else if (!strcmp(section, "server"))
 		r = server_key(p, name, value);
 	else if (!*section) {
@@ -264,10 +278,17 @@ void config_init(struct config *cfg)
 	cfg->workers = 1;
 }
 
+static void trust_files_free(struct trust_files *t)
+{
+	free(t->ca_file);
+	free(t->crl_file);
+}
+
 void config_free(struct config *cfg)
 {
-	free(cfg->ca_file);
-	free(cfg->crl_file);
+	trust_files_free(&cfg->trust);
+	trust_files_free(&cfg->client_trust);
+	trust_files_free(&cfg->server_trust);
 	free(cfg->priority);
 	free(cfg->client_cert);
 	free(cfg->client_key);

@@ -15,10 +15,17 @@ enum client_auth {
 	CLIENT_AUTH_REQUIRED,
 };
 
-struct config {
-	int log_level;			/* syslog priority */
+/* What peers are verified against. */
+struct trust_files {
 	char *ca_file;			/* NULL: system trust */
 	char *crl_file;			/* NULL: no revocation list */
+};
+
+struct config {
+	int log_level;			/* syslog priority */
+	struct trust_files trust;	/* [tls] */
+	/* [client], [server]: each file set replaces [tls]'s for that role */
+	struct trust_files client_trust, server_trust;
 	unsigned int min_version;	/* 0x303 or 0x304 */
 	char *priority;			/* NULL: built-in */
 	char *client_cert, *client_key;

@@ -66,8 +66,8 @@ int main(void)
 		"key-file = /s.key\n"
 		"client-auth = required\n") == 0);
 	CHECK(cfg.log_level == LOG_DEBUG);
-	CHECK(cfg.ca_file && !strcmp(cfg.ca_file, "/etc/ssl/ca.pem"));
-	CHECK(cfg.crl_file && !strcmp(cfg.crl_file, "/etc/ssl/crl.pem"));
+	CHECK(cfg.trust.ca_file && !strcmp(cfg.trust.ca_file, "/etc/ssl/ca.pem"));
+	CHECK(cfg.trust.crl_file && !strcmp(cfg.trust.crl_file, "/etc/ssl/crl.pem"));
 	CHECK(cfg.min_version == 0x303);
 	CHECK(cfg.priority && !strcmp(cfg.priority, "NORMAL:-VERS-TLS1.0"));
 	CHECK(cfg.client_cert && !strcmp(cfg.client_cert, "/c.pem"));
@@ -81,9 +81,19 @@ int main(void)
 	/* Defaults. */
 	CHECK(parse(&cfg, "") == 0);
 	CHECK(cfg.log_level == LOG_INFO && cfg.min_version == 0x304);
-	CHECK(!cfg.ca_file && !cfg.priority && cfg.client_auth == CLIENT_AUTH_NONE);
+	CHECK(!cfg.trust.ca_file && !cfg.priority && cfg.client_auth == CLIENT_AUTH_NONE);
 	CHECK(cfg.workers == 1 && cfg.exit_idle_sec == 0);
 	config_free(&cfg);
+
+	/* Per-role trust: each file replaces [tls]'s for that role only. */
+	CHECK(parse(&cfg, "[tls]\nca-file = /t.pem\n[client]\nca-file = /c-ca.pem\n"
+		    "[server]\ncrl-file = /s-crl.pem\n") == 0);
+	CHECK(!strcmp(cfg.trust.ca_file, "/t.pem") && !cfg.trust.crl_file);
+	CHECK(!strcmp(cfg.client_trust.ca_file, "/c-ca.pem") && !cfg.client_trust.crl_file);
+	CHECK(!cfg.server_trust.ca_file && !strcmp(cfg.server_trust.crl_file, "/s-crl.pem"));
+	config_free(&cfg);
+	CHECK(parse(&cfg, "[global]\nca-file = /x.pem\n") == -EINVAL);
+	CHECK(has_error(2, "unknown key \"ca-file\" in [global]"));
 
 	CHECK(parse(&cfg, "[tls]\nmin-version = 1.3\n[server]\nclient-auth = optional\n") == 0);
 	CHECK(cfg.min_version == 0x304 && cfg.client_auth == CLIENT_AUTH_OPTIONAL);

@@ -115,7 +115,7 @@ static struct config client_cfg(const char *ca, bool cert)
 	struct config c;
 
 	config_init(&c);
-	c.ca_file = ca ? path(ca) : NULL;
+	c.trust.ca_file = ca ? path(ca) : NULL;
 	if (cert) {
 		c.client_cert = path("client.pem");
 		c.client_key = path("client.key");
@@ -128,7 +128,7 @@ static struct config server_cfg(enum client_auth ca)
 	struct config c;
 
 	config_init(&c);
-	c.ca_file = path("ca.pem");
+	c.trust.ca_file = path("ca.pem");
 	c.server_cert = path("server.pem");
 	c.server_key = path("server.key");
 	c.client_auth = ca;
@@ -341,6 +341,41 @@ static void test_pairs(void)
 	/* A server on an unauth request does not look at client certificates. */
 	pair("unauth server, client cert", &cc, x509, &s2, unauth, 0, 0, 0);
 	CHECK(last_s.cert_len == 0);
+}
+
+/* [client] and [server] trust replaces [tls]'s for that role only. */
+static void test_role_trust(void)
+{
+	struct config cc = client_cfg("other-ca.pem", true);
+	struct config sc = server_cfg(CLIENT_AUTH_REQUIRED);
+	struct tls_params x509 = { .auth = HANDSHAKE_AUTH_X509, .peername = "localhost" };
+	struct tls_creds *c;
+
+	cc.client_trust.ca_file = path("ca.pem");
+	pair("[client] ca-file over [tls]'s", &cc, x509, &sc, x509, 0, 0, 0);
+	cc = client_cfg("ca.pem", true);
+	cc.client_trust.ca_file = path("other-ca.pem");
+	pair("[client] ca-file untrusting the server", &cc, x509, &sc, x509,
+	     EACCES, EACCES, 0);
+	/* The server's role is untouched by [client]'s. */
+	sc.client_trust.ca_file = path("other-ca.pem");
+	cc = client_cfg("ca.pem", true);
+	pair("[client] ca-file leaves the server's", &cc, x509, &sc, x509, 0, 0, 0);
+	/* TLS 1.3: the client is done before the server judges it. */
+	sc.server_trust.ca_file = path("other-ca.pem");
+	pair("[server] ca-file untrusting the client", &cc, x509, &sc, x509,
+	     0, EACCES, 0);
+	sc = server_cfg(CLIENT_AUTH_REQUIRED);
+	sc.trust.ca_file = path("other-ca.pem");
+	sc.server_trust.ca_file = path("ca.pem");
+	pair("[server] ca-file over [tls]'s", &cc, x509, &sc, x509, 0, 0, 0);
+	CHECK(peer_cert_is(&last_s, "client.pem"));
+
+	/* A role's unreadable trust file is what a reload reports. */
+	sc.server_trust.crl_file = path("no-such-crl.pem");
+	c = creds(&sc);
+	CHECK(tls_creds_problem(c) && strstr(tls_creds_problem(c), "no-such-crl.pem"));
+	tls_creds_free(c);
 }
 
 /* An x509 client with no certificate at all fails at once, clearly. */
@@ -579,6 +614,7 @@ int main(int argc, char **argv)
 		dir = argv[2];
 		sd_event_new(&loop);
 		test_pairs();
+		test_role_trust();
 		test_psk();
 		test_x509_client_without_cert();
 		test_keys_from_memory();

@@ -39,6 +39,12 @@ struct local_cert {
 	gnutls_privkey_t key;
 };
 
+/* Each role's trust: its own ca-file/crl-file, or [tls]'s. */
+struct trust_state {
+	char *err;			/* NULL: usable */
+	bool named;			/* a ca-file or crl-file, not the system's */
+};
+
 struct tls_creds {
 	unsigned int refs;		/* the owner and each handshake */
 	gnutls_certificate_credentials_t client_x509, server_x509;
@@ -47,8 +53,7 @@ struct tls_creds {
 	/* n == 0: not configured or not loadable (why: *_err). */
 	struct local_cert client_cert, server_cert;
 	char *client_err, *server_err;	/* the unusable file, a copy */
-	char *trust_err;		/* NULL: trust list usable */
-	bool trust_named;		/* ca-file or crl-file set */
+	struct trust_state client_trust, server_trust;
 	enum client_auth client_auth;
 };
 
@@ -271,18 +276,57 @@ static int prio_init(gnutls_priority_t *prio, const char *base,
 	return 0;
 }
 
-static int set_trust(gnutls_certificate_credentials_t cred, const char *ca)
+/*
+ * Load one role's trust into @cred: each of its own files, else the one
+ * [tls] sets, else the system's CAs and no CRL. An unusable trust is logged, not
+ * fatal (the role's x509 verification fails with EIO): -ENOMEM only.
+ */
+static int load_trust(gnutls_certificate_credentials_t cred, const char *role,
+		      const struct trust_files *own,
+		      const struct trust_files *shared, struct trust_state *t)
 {
-	return ca ? gnutls_certificate_set_x509_trust_file(cred, ca,
-							   GNUTLS_X509_FMT_PEM)
-		  : gnutls_certificate_set_x509_system_trust(cred);
+	const char *ca = own->ca_file ? own->ca_file : shared->ca_file;
+	const char *crl = own->crl_file ? own->crl_file : shared->crl_file;
+	const char *bad = NULL, *why = NULL;
+	int n, r;
+
+	t->named = ca || crl;
+	n = ca ? gnutls_certificate_set_x509_trust_file(cred, ca, GNUTLS_X509_FMT_PEM)
+	       : gnutls_certificate_set_x509_system_trust(cred);
+	if (n <= 0) {
+		bad = ca ? ca : "system trust";
+		why = n < 0 ? gnutls_strerror(n) : "no certificates";
+	} else if (crl) {
+		/* Revocations count as part of the trust: loaded once, with it. */
+		r = gnutls_certificate_set_x509_crl_file(cred, crl, GNUTLS_X509_FMT_PEM);
+		if (r < 0) {
+			bad = crl;
+			why = gnutls_strerror(r);
+		} else {
+			log_debug("%s trust: %d CRLs from %s", role, r, crl);
+		}
+	}
+	if (!bad) {
+		log_debug("%s trust: %d certificates from %s", role, n,
+			  ca ? ca : "the system");
+		return 0;
+	}
+	if (asprintf(&t->err, "%s: %s", bad, why) < 0) {
+		t->err = NULL;
+		return -ENOMEM;
+	}
+	log_warn("%s trust unusable (%s): x509 verification will fail with EIO",
+		 role, t->err);
+	return 0;
 }
 
 const char *tls_creds_problem(const struct tls_creds *c)
 {
 	/* An empty system store is only a warning (PSK-only agents). */
-	if (c->trust_err && c->trust_named)
-		return c->trust_err;
+	if (c->client_trust.err && c->client_trust.named)
+		return c->client_trust.err;
+	if (c->server_trust.err && c->server_trust.named)
+		return c->server_trust.err;
 	if (c->client_err)
 		return c->client_err;
 	return c->server_err;
@@ -293,14 +337,13 @@ int tls_creds_new(const struct config *cfg, struct tls_creds **out)
 	const char *bad, *base = cfg->priority ? cfg->priority
 					 : default_base(cfg->min_version);
 	struct tls_creds *c;
-	int r, n1, n2;
+	int r;
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	c->refs = 1;
 	c->client_auth = cfg->client_auth;
-	c->trust_named = cfg->ca_file || cfg->crl_file;
 
 	if (gnutls_certificate_allocate_credentials(&c->client_x509) < 0 ||
 	    gnutls_certificate_allocate_credentials(&c->server_x509) < 0 ||
@@ -319,42 +362,13 @@ int tls_creds_new(const struct config *cfg, struct tls_creds **out)
 	gnutls_certificate_set_verify_function(c->server_x509, verify_client);
 	gnutls_psk_set_server_credentials_function(c->server_psk, psk_lookup);
 
-	/* Both roles verify against the same trust: the CA file or the system. */
-	n1 = set_trust(c->client_x509, cfg->ca_file);
-	n2 = set_trust(c->server_x509, cfg->ca_file);
-	if (n1 > 0 && n2 > 0 && cfg->crl_file) {
-		/* Revocations count as part of the trust: loaded once, with it. */
-		r = gnutls_certificate_set_x509_crl_file(c->client_x509, cfg->crl_file,
-							 GNUTLS_X509_FMT_PEM);
-		if (r >= 0)
-			r = gnutls_certificate_set_x509_crl_file(c->server_x509,
-								 cfg->crl_file,
-								 GNUTLS_X509_FMT_PEM);
-		if (r < 0) {
-			if (asprintf(&c->trust_err, "%s: %s", cfg->crl_file,
-				     gnutls_strerror(r)) < 0)
-				c->trust_err = NULL;
-			n1 = r;
-		} else {
-			log_debug("revocations: %d CRLs from %s", r, cfg->crl_file);
-		}
-	}
-	if (n1 <= 0 || n2 <= 0) {
-		const char *why = n1 < 0 ? gnutls_strerror(n1) :
-				  n2 < 0 ? gnutls_strerror(n2) : "no certificates";
-
-		if (!c->trust_err &&
-		    asprintf(&c->trust_err, "%s: %s",
-			     cfg->ca_file ? cfg->ca_file : "system trust", why) < 0)
-			c->trust_err = NULL;
-		log_warn("trust store unusable (%s): x509 verification will fail with EIO",
-			 c->trust_err ? c->trust_err : "?");
-		if (!c->trust_err)
-			c->trust_err = strdup("trust store unusable");
-	} else {
-		log_debug("trust: %d certificates from %s", n1,
-			  cfg->ca_file ? cfg->ca_file : "the system");
-	}
+	r = load_trust(c->client_x509, "client", &cfg->client_trust, &cfg->trust,
+		       &c->client_trust);
+	if (r == 0)
+		r = load_trust(c->server_x509, "server", &cfg->server_trust,
+			       &cfg->trust, &c->server_trust);
+	if (r < 0)
+		goto fail;
 
 	/* Copies: the credentials outlive the configuration (SIGHUP). */
 	r = -ENOMEM;
@@ -389,7 +403,8 @@ void tls_creds_free(struct tls_creds *c)
 		gnutls_priority_deinit(c->prio_psk);
 	local_cert_clear(&c->client_cert);
 	local_cert_clear(&c->server_cert);
-	free(c->trust_err);
+	free(c->client_trust.err);
+	free(c->server_trust.err);
 	free(c->client_err);
 	free(c->server_err);
 	free(c);
@@ -771,6 +786,7 @@ static int hs_setup_x509(struct tls_hs *hs, struct tls_creds *c)
 	 */
 	bool verify = !server || (p->auth == HANDSHAKE_AUTH_X509 &&
 				  c->client_auth != CLIENT_AUTH_NONE);
+	const struct trust_state *trust;
 	int r;
 
 	if (p->cert && p->key) {
@@ -800,8 +816,9 @@ static int hs_setup_x509(struct tls_hs *hs, struct tls_creds *c)
 			return -EIO;
 		}
 	}
-	if (verify && c->trust_err) {
-		log_err("cannot verify the peer: %s", c->trust_err);
+	trust = server ? &c->server_trust : &c->client_trust;
+	if (verify && trust->err) {
+		log_err("cannot verify the peer: %s", trust->err);
 		return -EIO;
 	}
 
