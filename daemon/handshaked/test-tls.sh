@@ -83,23 +83,44 @@ listening "$p"
 "$bin" connect "$p" "$dir" localhost EACCES
 "$bin" connect "$p" "$dir" localhost 0 tls1.2
 
-echo "== gnutls-cli and openssl s_client against our server"
-p=$(port)
-"$bin" serve "$p" "$dir" >"$dir/serve.out" &
-srv=$!
-listening "$p"
-gnutls-cli --port "$p" --x509cafile "$dir/ca.pem" localhost </dev/null >"$dir/cli.out" 2>&1 || true
-wait "$srv" || { cat "$dir/serve.out" "$dir/cli.out"; exit 1; }
-grep -q "Handshake was completed" "$dir/cli.out" || { cat "$dir/cli.out"; exit 1; }
-cat "$dir/serve.out"
+# serve WANT-STATUS CLIENT-SUCCESS-LINE SERVE-ARGS... -- CLIENT ARGS...: our server
+# against another's client; the server must end with WANT-STATUS and the
+# client's output hold the line (none: "").
+serve() {
+	want=$1 line=$2
+	shift 2
+	p=$(port)
+	args=
+	while [ "$1" != -- ]; do args="$args $1"; shift; done
+	shift
+	# shellcheck disable=SC2086 # the serve arguments are words
+	"$bin" serve "$p" "$dir" $args >"$dir/serve.out" &
+	srv=$!
+	listening "$p"
+	"$@" </dev/null >"$dir/cli.out" 2>&1 || true
+	wait "$srv" || true
+	cat "$dir/serve.out"
+	grep -qx "serve: $want" "$dir/serve.out" || { cat "$dir/cli.out"; exit 1; }
+	[ -z "$line" ] || grep -q "$line" "$dir/cli.out" || { cat "$dir/cli.out"; exit 1; }
+}
+# Clients for serve: they connect to $p, the port serve picked.
+gnutls_client() { gnutls-cli -p "$p" "$@"; }
+openssl_client() { openssl s_client -connect "127.0.0.1:$p" "$@"; }
 
-p=$(port)
-"$bin" serve "$p" "$dir" >"$dir/serve.out" &
-srv=$!
-listening "$p"
-openssl s_client -connect "127.0.0.1:$p" -CAfile "$dir/ca.pem" -verify_return_error \
-	-servername localhost </dev/null >"$dir/cli.out" 2>&1 || true
-wait "$srv" || { cat "$dir/serve.out" "$dir/cli.out"; exit 1; }
-grep -q "Verify return code: 0" "$dir/cli.out" || { cat "$dir/cli.out"; exit 1; }
-cat "$dir/serve.out"
+echo "== gnutls-cli and openssl s_client against our server"
+serve 0 "Handshake was completed" -- gnutls_client --x509cafile "$dir/ca.pem" localhost
+serve 0 "Verify return code: 0" -- openssl_client -CAfile "$dir/ca.pem" -verify_return_error \
+	-servername localhost
+
+echo "== gnutls-cli against our PSK server"
+key=0123456789abcdef0123456789abcdef
+hex=$(printf %s "$key" | xxd -p -c 64)
+serve 0 "Handshake was completed" psk host-a "$key" -- gnutls_client --pskusername host-a \
+	--pskkey "$hex" --priority NORMAL:+ECDHE-PSK:+PSK localhost
+# An unknown identity gets the unknown_psk_identity alert (115).
+serve EKEYREJECTED "Received alert \[115\]" psk host-a "$key" -- gnutls_client --pskusername host-b \
+	--pskkey "$hex" --priority NORMAL:+ECDHE-PSK:+PSK localhost
+# An identity for SHA-384 (NVMe hash 02) is refused as such, not as a bad key.
+serve EIO "" psk NVMe0R02 "$key" -- gnutls_client --pskusername NVMe0R02 \
+	--pskkey "$hex" --priority NORMAL:+ECDHE-PSK:+PSK localhost
 echo "all passed"

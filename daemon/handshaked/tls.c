@@ -65,6 +65,7 @@ struct tls_hs {
 	const struct tls_params *params;
 	struct tls_creds *creds;
 	bool psk_unknown;		/* server: no identity matched */
+	bool psk_sha384;		/* server: offered one we cannot use */
 	int32_t psk_key;		/* server: the PSK keys_find_psk() found */
 	bool nodelay_set;		/* we turned TCP_NODELAY on: turn it off */
 	bool verify_client, require_client;	/* server side */
@@ -184,12 +185,35 @@ static int retrieve_cert(gnutls_session_t session,
 	return 0;
 }
 
+/*
+ * NVMe's TLS PSK identities name their hash: "NVMe" version type HH,
+ * where HH 02 is SHA-384. GnuTLS before 3.8.1 binds every external PSK to
+ * SHA-256, so such a key would fail against its peer with a misleading
+ * decrypt error: say what it is instead.
+ */
+static bool psk_needs_sha384(const char *identity)
+{
+	return strlen(identity) >= 8 && !strncmp(identity, "NVMe", 4) &&
+	       !strncmp(identity + 6, "02", 2);
+}
+
+static void log_sha384(const char *identity)
+{
+	log_err("PSK \"%s\" is for SHA-384 (NVMe hash 02): GnuTLS %s binds external PSKs to SHA-256",
+		identity, gnutls_check_version(NULL));
+}
+
 static int psk_lookup(gnutls_session_t session, const char *identity,
 		      gnutls_datum_t *key)
 {
 	struct tls_hs *hs = gnutls_session_get_ptr(session);
 	struct user_key found;
 
+	if (psk_needs_sha384(identity)) {
+		log_sha384(identity);
+		hs->psk_sha384 = true;
+		return -1;
+	}
 	for (size_t i = 0; i < hs->params->n_psk; i++) {
 		const struct tls_psk *p = &hs->params->psk[i];
 
@@ -463,6 +487,8 @@ static int hs_status(struct tls_hs *hs, int r)
 	case GNUTLS_E_INTERNAL_ERROR:
 		return EIO;
 	}
+	if (hs->psk_sha384)
+		return EIO;
 	if (hs->psk_unknown)
 		return EKEYREJECTED;
 	/* Verification, name mismatch, no common parameters: refused. */
@@ -853,6 +879,17 @@ static int hs_setup_psk(struct tls_hs *hs, struct tls_creds *c)
 
 	if (!p->n_psk) {
 		log_err("PSK client request without any PSK");
+		return -EIO;
+	}
+	/*
+	 * GnuTLS offers one identity per ClientHello, and a connection does
+	 * not outlive a failed handshake: the first is offered, the rest not.
+	 */
+	if (p->n_psk > 1)
+		log_debug("PSK client: offering \"%s\", the first of %zu",
+			  p->psk[0].identity, p->n_psk);
+	if (psk_needs_sha384(p->psk[0].identity)) {
+		log_sha384(p->psk[0].identity);
 		return -EIO;
 	}
 	if (gnutls_psk_allocate_client_credentials(&hs->client_psk) < 0)
