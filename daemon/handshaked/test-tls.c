@@ -650,6 +650,27 @@ int main(int argc, char **argv)
 		test_keys_from_memory();
 		test_failures();
 		test_gnutls_init_fails();
+	} else if (!strcmp(argv[1], "policy") && argc == 5) {
+		/*
+		 * policy DIR MIN-VERSION WANT: the default priority under
+		 * GNUTLS_SYSTEM_PRIORITY_FILE; WANT is the cipher a pair
+		 * negotiates, or EINVAL if the policy leaves kTLS nothing.
+		 */
+		struct config cc = (dir = argv[2], client_cfg("ca.pem", true));
+		struct config sc = server_cfg(CLIENT_AUTH_NONE);
+		struct tls_params x509 = { .auth = HANDSHAKE_AUTH_X509, .peername = "localhost" };
+		struct tls_creds *c;
+
+		log_set_level(LOG_INFO);
+		cc.min_version = sc.min_version = strcmp(argv[3], "1.2") ? 0x304 : 0x303;
+		sd_event_new(&loop);
+		if (!strcmp(argv[4], "EINVAL")) {
+			CHECK(tls_creds_new(&cc, &c) == -EINVAL);
+		} else {
+			pair("default priority under the policy", &cc, x509, &sc, x509,
+			     0, 0, atoi(argv[4]));
+			CHECK(last_c.ks.cipher == atoi(argv[4]));
+		}
 	} else if (!strcmp(argv[1], "connect") && argc >= 6) {
 		struct config cc = (dir = argv[3], client_cfg("ca.pem", true));
 		struct tls_params p = { .auth = HANDSHAKE_AUTH_X509, .peername = argv[4],

@@ -59,6 +59,26 @@ listening() {
 	return 1
 }
 
+echo "== the default priority follows the system policy (GnuTLS's @SYSTEM)"
+# policy FILE-CONTENT MIN-VERSION WANT: cipher numbers are kTLS's (51
+# AES-128-GCM, 52 AES-256-GCM, 54 ChaCha20-Poly1305).
+policy() {
+	printf '%s\n' "$1" >"$dir/policy.conf"
+	GNUTLS_SYSTEM_PRIORITY_FILE=$dir/policy.conf "$bin" policy "$dir" "$2" "$3"
+}
+GNUTLS_SYSTEM_PRIORITY_FILE=$dir/none "$bin" policy "$dir" 1.3 52
+policy "[priorities]
+SYSTEM = NORMAL:-AES-256-GCM:-CHACHA20-POLY1305" 1.3 51
+policy "[priorities]
+SYSTEM = NORMAL:-AES-256-GCM:-AES-128-GCM" 1.3 54
+# The policy's TLS 1.2-only, min-version 1.2: TLS 1.2 with a kTLS cipher.
+policy "[priorities]
+SYSTEM = NORMAL:-VERS-TLS1.3" 1.2 52
+policy "[priorities]
+SYSTEM = NORMAL:-CIPHER-ALL:+AES-128-CBC" 1.3 EINVAL
+policy "[priorities]
+SYSTEM = NORMAL:-VERS-TLS1.3" 1.3 EINVAL
+
 echo "== our client against gnutls-serv"
 p=$(port)
 gnutls-serv --port "$p" --x509certfile "$dir/server.pem" --x509keyfile "$dir/server.key" \

@@ -271,16 +271,63 @@ static int verify_client(gnutls_session_t session)
 	return 0;
 }
 
-static const char *default_base(unsigned int min_version)
+/*
+ * The default priority: the system's policy (GnuTLS's @SYSTEM keyword,
+ * where its configuration file defines one), else GnuTLS's NORMAL,
+ * restricted to what kTLS takes: TLS 1.3 (and 1.2 with min-version 1.2),
+ * the AEAD ciphers ktls_map() knows, in the policy's order. Restricting
+ * by naming only what the policy already enables never turns on what it
+ * turned off. Returns a string to free, or NULL (logged).
+ */
+static char *default_priority(unsigned int min_version)
 {
-	/* Only the AEAD ciphers kTLS takes; MACs only as the PRF needs. */
-	if (min_version <= 0x303)
-		return "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:"
-		       "-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:"
-		       "-MAC-ALL:+AEAD:-RSA";
-	return "NORMAL:-VERS-ALL:+VERS-TLS1.3:"
-	       "-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:"
-	       "-MAC-ALL:+AEAD";
+	static const unsigned int ktls_ciphers[] = {
+		GNUTLS_CIPHER_AES_128_GCM, GNUTLS_CIPHER_AES_256_GCM,
+		GNUTLS_CIPHER_CHACHA20_POLY1305,
+	};
+	const char *base = "@SYSTEM", *where;
+	const unsigned int *list;
+	gnutls_priority_t prio;
+	char vers[64] = "", ciphers[128] = "", *out = NULL;
+	int n;
+
+	if (gnutls_priority_init(&prio, base, &where) < 0) {
+		base = "NORMAL";
+		if (gnutls_priority_init(&prio, base, &where) < 0) {
+			log_err("GnuTLS refuses its own NORMAL priority");
+			return NULL;
+		}
+	}
+	n = gnutls_priority_protocol_list(prio, &list);
+	for (int i = 0; i < n; i++)
+		if (list[i] == GNUTLS_TLS1_3 ||
+		    (list[i] == GNUTLS_TLS1_2 && min_version <= 0x303))
+			snprintf(vers + strlen(vers), sizeof(vers) - strlen(vers),
+				 ":+VERS-%s", gnutls_protocol_get_name(list[i]));
+	n = gnutls_priority_cipher_list(prio, &list);
+	for (int i = 0; i < n; i++)
+		for (size_t k = 0; k < sizeof(ktls_ciphers) / sizeof(ktls_ciphers[0]); k++)
+			if (list[i] == ktls_ciphers[k])
+				snprintf(ciphers + strlen(ciphers),
+					 sizeof(ciphers) - strlen(ciphers), ":+%s",
+					 gnutls_cipher_get_name(list[i]));
+	gnutls_priority_deinit(prio);
+	if (!*vers || !*ciphers) {
+		log_err("%s allows no %s kTLS takes",
+			strcmp(base, "NORMAL") ? "the system policy (@SYSTEM)" : "NORMAL",
+			*vers ? "cipher" : "TLS version");
+		return NULL;
+	}
+	/* TLS 1.2's RSA key exchange has no forward secrecy. */
+	if (asprintf(&out, "%s:-VERS-ALL%s:-CIPHER-ALL%s:-MAC-ALL:+AEAD%s", base,
+		     vers, ciphers, strstr(vers, "1.2") ? ":-RSA" : "") < 0) {
+		log_err("%s", strerror(ENOMEM));
+		return NULL;
+	}
+	log_info("TLS priority: %s (%s)", out, strcmp(base, "NORMAL") ?
+		 "the system policy, restricted to kTLS" :
+		 "GnuTLS's NORMAL, restricted to kTLS: no system policy");
+	return out;
 }
 
 static int prio_init(gnutls_priority_t *prio, const char *base,
@@ -358,14 +405,26 @@ const char *tls_creds_problem(const struct tls_creds *c)
 
 int tls_creds_new(const struct config *cfg, struct tls_creds **out)
 {
-	const char *bad, *base = cfg->priority ? cfg->priority
-					 : default_base(cfg->min_version);
 	struct tls_creds *c;
+	const char *bad;
+	char *base;
 	int r;
 
+	if (cfg->priority) {
+		log_info("TLS priority: %s (the configuration's)", cfg->priority);
+		base = strdup(cfg->priority);
+		if (!base)
+			return -ENOMEM;
+	} else {
+		base = default_priority(cfg->min_version);
+		if (!base)
+			return -EINVAL;
+	}
 	c = calloc(1, sizeof(*c));
-	if (!c)
+	if (!c) {
+		free(base);
 		return -ENOMEM;
+	}
 	c->refs = 1;
 	c->client_auth = cfg->client_auth;
 
@@ -378,6 +437,7 @@ int tls_creds_new(const struct config *cfg, struct tls_creds **out)
 	r = prio_init(&c->prio_x509, base, "");
 	if (r == 0)
 		r = prio_init(&c->prio_psk, base, ":+ECDHE-PSK:+DHE-PSK:+PSK");
+	free(base);
 	if (r < 0)
 		goto fail;
 
