@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
@@ -167,11 +168,10 @@ static int nodelay(int fd)
 	return on;
 }
 
-static void pair(const char *what, const struct config *ccfg, struct tls_params cp,
-		 const struct config *scfg, struct tls_params sp,
-		 int want_client, int want_server, uint16_t want_cipher)
+static void pair_creds(const char *what, struct tls_creds *cc, struct tls_params cp,
+		       struct tls_creds *sc, struct tls_params sp,
+		       int want_client, int want_server, uint16_t want_cipher)
 {
-	struct tls_creds *cc = creds(ccfg), *sc = creds(scfg);
 	struct side c = { .name = "client", .status = -1 }, s = { .name = "server", .status = -1 };
 	struct tls_hs *h1 = NULL, *h2 = NULL;
 	int fds[2], r1, r2;
@@ -219,6 +219,15 @@ static void pair(const char *what, const struct config *ccfg, struct tls_params 
 	close(s.fd);
 	last_c = c;
 	last_s = s;
+}
+
+static void pair(const char *what, const struct config *ccfg, struct tls_params cp,
+		 const struct config *scfg, struct tls_params sp,
+		 int want_client, int want_server, uint16_t want_cipher)
+{
+	struct tls_creds *cc = creds(ccfg), *sc = creds(scfg);
+
+	pair_creds(what, cc, cp, sc, sp, want_client, want_server, want_cipher);
 	tls_creds_free(cc);
 	tls_creds_free(sc);
 }
@@ -632,6 +641,52 @@ static int run_one(int fd, struct tls_creds *c, struct tls_params *p)
 	return s.status;
 }
 
+/*
+ * An x509 client whose key is on a PKCS#11 token (SoftHSM2, made by
+ * test-tls.sh): our server requires and verifies its certificate, so the
+ * token signed. Credentials loaded before a fork serve in the child, as
+ * workers use them. A wrong PIN makes the key the reload's problem, named
+ * without the PIN.
+ */
+static void test_pkcs11(const char *url, const char *wrong_pin_url)
+{
+	struct config cc = client_cfg("ca.pem", false), sc = server_cfg(CLIENT_AUTH_REQUIRED);
+	struct tls_params x509 = { .auth = HANDSHAKE_AUTH_X509, .peername = "localhost" };
+	struct tls_creds *c, *s;
+	int status;
+	pid_t pid;
+
+	cc.client_cert = path("p11-client.pem");
+	cc.client_key = (char *)url;
+	pair("client key on a PKCS#11 token", &cc, x509, &sc, x509, 0, 0, 0);
+	CHECK(peer_cert_is(&last_s, "p11-client.pem"));
+
+	c = creds(&cc);
+	s = creds(&sc);
+	CHECK(!tls_creds_problem(c));
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		sd_event_unref(loop);
+		sd_event_new(&loop);
+		pair_creds("token key loaded before a fork", c, x509, s, x509, 0, 0, 0);
+		fflush(stdout);
+		_exit(failures || !peer_cert_is(&last_s, "p11-client.pem"));
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0);
+	tls_creds_free(c);
+	tls_creds_free(s);
+
+	cc.client_key = (char *)wrong_pin_url;
+	c = creds(&cc);
+	printf("%-40s problem: %s\n", "token key, wrong PIN",
+	       tls_creds_problem(c) ? tls_creds_problem(c) : "(none)");
+	CHECK(tls_creds_problem(c) && strstr(tls_creds_problem(c), "pin-value=(hidden)") &&
+	      !strstr(tls_creds_problem(c), "9999"));
+	tls_creds_free(c);
+}
+
 int main(int argc, char **argv)
 {
 	log_init();
@@ -650,6 +705,11 @@ int main(int argc, char **argv)
 		test_keys_from_memory();
 		test_failures();
 		test_gnutls_init_fails();
+	} else if (!strcmp(argv[1], "pkcs11") && argc == 5) {
+		/* pkcs11 DIR KEY-URL WRONG-PIN-URL: see test_pkcs11() */
+		dir = argv[2];
+		sd_event_new(&loop);
+		test_pkcs11(argv[3], argv[4]);
 	} else if (!strcmp(argv[1], "policy") && argc == 5) {
 		/*
 		 * policy DIR MIN-VERSION WANT: the default priority under

@@ -79,6 +79,31 @@ SYSTEM = NORMAL:-CIPHER-ALL:+AES-128-CBC" 1.3 EINVAL
 policy "[priorities]
 SYSTEM = NORMAL:-VERS-TLS1.3" 1.3 EINVAL
 
+echo "== a client key on a PKCS#11 token (SoftHSM2)"
+# A token of the test's own, the key made on it (sensitive, never
+# extractable), a certificate for it signed by the test CA; the handshakes
+# reach the key through p11-kit's SoftHSM2 module.
+export SOFTHSM2_CONF="$dir/softhsm2.conf"
+mkdir "$dir/tokens"
+printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' "$dir" >"$SOFTHSM2_CONF"
+softhsm2-util --init-token --free --label handshaked-test --pin 1234 --so-pin 123456 >/dev/null
+GNUTLS_PIN=1234 p11tool --login --generate-privkey=ecdsa --label=client --id=01 \
+	"pkcs11:token=handshaked-test" >/dev/null 2>&1
+p11tool --login --set-pin=1234 --list-privkeys "pkcs11:token=handshaked-test" >"$dir/p11.out" 2>&1
+grep -q 'CKA_NEVER_EXTRACTABLE; CKA_SENSITIVE' "$dir/p11.out" ||
+	{ cat "$dir/p11.out"; echo "the token's key is extractable" >&2; exit 1; }
+key="pkcs11:token=handshaked-test;object=client;type=private"
+printf 'cn = "client on a token"\ntls_www_client\nsigning_key\nexpiration_days = 2\n' \
+	>"$dir/p11-client.tmpl"
+GNUTLS_PIN=1234 certtool --generate-certificate --load-privkey "$key" \
+	--load-pubkey "pkcs11:token=handshaked-test;object=client;type=public" \
+	--load-ca-certificate "$dir/ca.pem" --load-ca-privkey "$dir/ca.key" \
+	--template "$dir/p11-client.tmpl" --outfile "$dir/p11-client.pem" 2>/dev/null
+# The PIN from a file (alone, no newline), as handshaked.conf(5) advises.
+printf 1234 >"$dir/pin"
+"$bin" pkcs11 "$dir" "$key;pin-source=$dir/pin" "$key;pin-value=9999"
+unset SOFTHSM2_CONF
+
 echo "== our client against gnutls-serv"
 p=$(port)
 gnutls-serv --port "$p" --x509certfile "$dir/server.pem" --x509keyfile "$dir/server.key" \

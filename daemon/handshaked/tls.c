@@ -98,9 +98,13 @@ static gnutls_x509_crt_fmt_t data_format(const gnutls_datum_t *d)
 	       GNUTLS_X509_FMT_PEM : GNUTLS_X509_FMT_DER;
 }
 
-/* A certificate chain and key from memory. @what names them in logs. */
-static int local_cert_load(struct local_cert *lc, const gnutls_datum_t *cert,
-			   const gnutls_datum_t *key, const char *what)
+static const char *format_name(gnutls_x509_crt_fmt_t fmt)
+{
+	return fmt == GNUTLS_X509_FMT_PEM ? "PEM" : "DER";
+}
+
+static int chain_load(struct local_cert *lc, const gnutls_datum_t *cert,
+		      const char *what)
 {
 	gnutls_x509_crt_fmt_t fmt = data_format(cert);
 	unsigned int n = MAX_CHAIN;
@@ -108,56 +112,150 @@ static int local_cert_load(struct local_cert *lc, const gnutls_datum_t *cert,
 
 	r = gnutls_pcert_list_import_x509_raw(lc->pcert, &n, cert, fmt, 0);
 	if (r < 0 || n == 0) {
-		log_err("%s: no usable %s certificate: %s", what,
-			fmt == GNUTLS_X509_FMT_PEM ? "PEM" : "DER",
+		log_err("%s: no usable %s certificate: %s", what, format_name(fmt),
 			r < 0 ? gnutls_strerror(r) : "empty");
 		return -EIO;
 	}
 	lc->n = n;
-	fmt = data_format(key);
+	return 0;
+}
+
+static int key_load(struct local_cert *lc, const gnutls_datum_t *key,
+		    const char *what)
+{
+	gnutls_x509_crt_fmt_t fmt = data_format(key);
+	int r;
+
 	r = gnutls_privkey_init(&lc->key);
 	if (r >= 0)
 		r = gnutls_privkey_import_x509_raw(lc->key, key, fmt, NULL, 0);
 	if (r < 0) {
-		log_err("%s: no usable %s private key: %s", what,
-			fmt == GNUTLS_X509_FMT_PEM ? "PEM" : "DER", gnutls_strerror(r));
+		log_err("%s: no usable %s private key: %s", what, format_name(fmt),
+			gnutls_strerror(r));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* A certificate chain and key from memory. @what names them in logs. */
+static int local_cert_load(struct local_cert *lc, const gnutls_datum_t *cert,
+			   const gnutls_datum_t *key, const char *what)
+{
+	if (chain_load(lc, cert, what) < 0 || key_load(lc, key, what) < 0) {
 		local_cert_clear(lc);
 		return -EIO;
 	}
 	return 0;
 }
 
-/* Returns NULL on success, else the file that could not be used. */
-static const char *local_cert_load_files(struct local_cert *lc,
-					 const char *cert_file,
-					 const char *key_file)
+static bool is_pkcs11(const char *name)
 {
-	gnutls_datum_t cert = { 0 }, key = { 0 };
-	const char *bad = NULL;
-	char what[512];
+	return !strncmp(name, "pkcs11:", 7);
+}
+
+/*
+ * @name as logs show it: a PKCS#11 URL's pin-value is kept out of the
+ * journal (its attributes end at ';', query attributes at '&').
+ */
+static void display_name(const char *name, char *buf, size_t size)
+{
+	const char *pin = is_pkcs11(name) ? strstr(name, "pin-value=") : NULL;
+	const char *end;
+
+	if (!pin) {
+		snprintf(buf, size, "%s", name);
+		return;
+	}
+	end = strpbrk(pin, ";&");
+	snprintf(buf, size, "%.*spin-value=(hidden)%s", (int)(pin - name), name,
+		 end ? end : "");
+}
+
+/*
+ * The certificate from a file, or a token's through its PKCS#11 URL (one
+ * certificate, no chain).
+ */
+static int chain_from(struct local_cert *lc, const char *file, const char *what)
+{
+	gnutls_datum_t cert = { 0 };
+	gnutls_x509_crt_t crt;
 	int r;
 
-	r = gnutls_load_file(cert_file, &cert);
-	if (r < 0) {
-		log_err("%s: cannot read: %s", cert_file, gnutls_strerror(r));
-		return cert_file;
+	if (!is_pkcs11(file)) {
+		r = gnutls_load_file(file, &cert);
+		if (r < 0) {
+			log_err("%s: cannot read: %s", what, gnutls_strerror(r));
+			return -EIO;
+		}
+		r = chain_load(lc, &cert, what);
+		gnutls_free(cert.data);
+		return r;
 	}
-	r = gnutls_load_file(key_file, &key);
-	if (r < 0) {
-		log_err("%s: cannot read: %s", key_file, gnutls_strerror(r));
-		bad = key_file;
-		goto out;
+	r = gnutls_x509_crt_init(&crt);
+	if (r >= 0) {
+		r = gnutls_x509_crt_import_url(crt, file, 0);
+		if (r >= 0)
+			r = gnutls_pcert_import_x509(&lc->pcert[0], crt, 0);
+		gnutls_x509_crt_deinit(crt);
 	}
-	snprintf(what, sizeof(what), "%s / %s", cert_file, key_file);
-	if (local_cert_load(lc, &cert, &key, what) < 0)
-		bad = cert_file;
-out:
-	gnutls_free(cert.data);
-	if (key.data) {
+	if (r < 0) {
+		log_err("%s: no usable PKCS#11 certificate: %s", what, gnutls_strerror(r));
+		return -EIO;
+	}
+	lc->n = 1;
+	return 0;
+}
+
+/*
+ * The private key from a file, or a reference to a token's: the key stays
+ * on the token, which signs for each handshake.
+ */
+static int key_from(struct local_cert *lc, const char *file, const char *what)
+{
+	gnutls_datum_t key = { 0 };
+	int r;
+
+	if (!is_pkcs11(file)) {
+		r = gnutls_load_file(file, &key);
+		if (r < 0) {
+			log_err("%s: cannot read: %s", what, gnutls_strerror(r));
+			return -EIO;
+		}
+		r = key_load(lc, &key, what);
 		gnutls_memset(key.data, 0, key.size);
 		gnutls_free(key.data);
+		return r;
 	}
-	return bad;
+	r = gnutls_privkey_init(&lc->key);
+	if (r >= 0)
+		r = gnutls_privkey_import_url(lc->key, file, 0);
+	if (r < 0) {
+		log_err("%s: no usable PKCS#11 private key: %s", what, gnutls_strerror(r));
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Returns 0, or -EIO with *bad the (displayed) name of the file or URL
+ * that could not be used, or -ENOMEM.
+ */
+static int local_cert_load_files(struct local_cert *lc, const char *cert_file,
+				 const char *key_file, char **bad)
+{
+	char cert_name[512], key_name[512];
+
+	display_name(cert_file, cert_name, sizeof(cert_name));
+	display_name(key_file, key_name, sizeof(key_name));
+	if (chain_from(lc, cert_file, cert_name) < 0) {
+		*bad = strdup(cert_name);
+	} else if (key_from(lc, key_file, key_name) < 0) {
+		*bad = strdup(key_name);
+	} else {
+		return 0;
+	}
+	local_cert_clear(lc);
+	return *bad ? -EIO : -ENOMEM;
 }
 
 static int retrieve_cert(gnutls_session_t session,
@@ -406,7 +504,6 @@ const char *tls_creds_problem(const struct tls_creds *c)
 int tls_creds_new(const struct config *cfg, struct tls_creds **out)
 {
 	struct tls_creds *c;
-	const char *bad;
 	char *base;
 	int r;
 
@@ -457,12 +554,12 @@ int tls_creds_new(const struct config *cfg, struct tls_creds **out)
 	/* Copies: the credentials outlive the configuration (SIGHUP). */
 	r = -ENOMEM;
 	if (cfg->client_cert &&
-	    (bad = local_cert_load_files(&c->client_cert, cfg->client_cert, cfg->client_key)) &&
-	    !(c->client_err = strdup(bad)))
+	    local_cert_load_files(&c->client_cert, cfg->client_cert, cfg->client_key,
+				  &c->client_err) == -ENOMEM)
 		goto fail;
 	if (cfg->server_cert &&
-	    (bad = local_cert_load_files(&c->server_cert, cfg->server_cert, cfg->server_key)) &&
-	    !(c->server_err = strdup(bad)))
+	    local_cert_load_files(&c->server_cert, cfg->server_cert, cfg->server_key,
+				  &c->server_err) == -ENOMEM)
 		goto fail;
 	*out = c;
 	return 0;
