@@ -9,8 +9,8 @@
  * had claimed (the kernel fails them at once as claimant-lost).
  *
  * The parent only supervises: it restarts a worker that dies (at most once
- * a second per worker), forwards SIGTERM/SIGINT/SIGHUP, and speaks for the
- * workers to the service manager. The workers' own sd_notify() messages go
+ * a second per worker) or hangs, forwards SIGTERM/SIGINT/SIGHUP, and
+ * speaks for the workers to the service manager. The workers' own sd_notify() messages go
  * to the parent: NOTIFY_SOCKET in a worker names the parent's socket, so
  * the parent sends READY=1 when every worker is ready and a STATUS= with
  * the sums.
@@ -38,6 +38,12 @@
 
 /* A worker that dies is started again, but not more often than this. */
 #define RESTART_INTERVAL_USEC 1000000ULL
+/*
+ * A worker's event loop sends WATCHDOG=1 to the parent as the agent's does
+ * to the service manager, with the service's WatchdogSec= (else this): one
+ * that falls silent that long is hung, and is killed and started again.
+ */
+#define WORKER_WATCHDOG_USEC (30 * 1000000ULL)
 
 struct supervisor;
 
@@ -47,6 +53,7 @@ struct worker {
 	pid_t pid;			/* 0: not running */
 	sd_event_source *child, *restart;
 	uint64_t started;		/* usec, for the restart rate limit */
+	uint64_t last_ping;		/* usec of its last WATCHDOG=1 */
 	bool ready, ever_ready;
 	/* Its last STATUS=. */
 	unsigned int active;
@@ -61,6 +68,8 @@ struct supervisor {
 	pid_t pid;
 	int event_fd;			/* socket activation's, for worker 1 */
 	int notify_fd;
+	uint64_t watchdog_usec;		/* the workers' */
+	sd_event_source *watchdog;	/* checks them */
 	char notify_name[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
 	struct worker w[CONFIG_MAX_WORKERS];
 	unsigned int n, running;
@@ -118,6 +127,7 @@ static void worker_main(struct worker *w)
 {
 	struct supervisor *sv = w->sv;
 	static char prefix[32];
+	char num[32];
 	int keep = w->id == 1 ? sv->event_fd : -1;
 
 	/* Orphaned workers would go on claiming requests: end with the parent. */
@@ -129,9 +139,11 @@ static void worker_main(struct worker *w)
 	if (keep > 3)
 		close_range(3, keep - 1, 0);
 	setenv("NOTIFY_SOCKET", sv->notify_name, 1);
-	/* The service manager's watchdog is the parent's to feed. */
-	unsetenv("WATCHDOG_USEC");
-	unsetenv("WATCHDOG_PID");
+	/* The service manager's watchdog is the parent's; the worker's, ours. */
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)sv->watchdog_usec);
+	setenv("WATCHDOG_USEC", num, 1);
+	snprintf(num, sizeof(num), "%d", (int)getpid());
+	setenv("WATCHDOG_PID", num, 1);
 	snprintf(prefix, sizeof(prefix), "worker %u: ", w->id);
 	log_set_prefix(prefix);
 	exit(serve(sv->opts, sv->cfg, sv->agent, keep));
@@ -155,6 +167,7 @@ static int worker_start(struct worker *w)
 		worker_main(w);
 	w->pid = pid;
 	w->ready = false;
+	w->last_ping = w->started;
 	sv->running++;
 	w->child = sd_event_source_disable_unref(w->child);
 	r = sd_event_add_child(sv->event, &w->child, pid, WEXITED, on_worker_exit, w);
@@ -276,7 +289,9 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	if (!w)
 		return 0;
 	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (!strcmp(line, "READY=1")) {
+		if (!strcmp(line, "WATCHDOG=1")) {
+			sd_event_now(sv->event, CLOCK_MONOTONIC, &w->last_ping);
+		} else if (!strcmp(line, "READY=1")) {
 			w->ready = w->ever_ready = true;
 			check_ready(sv);
 		} else if (sscanf(line, "STATUS=Serving: %u in flight, %llu done (%llu failed)",
@@ -315,6 +330,31 @@ static int notify_open(struct supervisor *sv)
 	sv->notify_name[len] = 0;
 	sv->notify_fd = fd;
 	return 0;
+}
+
+/*
+ * Every half interval: kill a worker silent for a whole one. Only its
+ * claimed handshakes are lost (claimant-lost); what it had not claimed,
+ * the others take. on_worker_exit() starts the next.
+ */
+static int on_watchdog_check(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct supervisor *sv = userdata;
+	uint64_t now;
+
+	sd_event_now(sv->event, CLOCK_MONOTONIC, &now);
+	for (unsigned int i = 0; i < sv->n; i++) {
+		struct worker *w = &sv->w[i];
+
+		if (!w->pid || sv->stopping || now - w->last_ping < sv->watchdog_usec)
+			continue;
+		log_err("worker %u (pid %d) sent no WATCHDOG=1 for %llu s: killing it",
+			w->id, (int)w->pid,
+			(unsigned long long)((now - w->last_ping) / 1000000));
+		kill(w->pid, SIGKILL);
+		w->last_ping = now;	/* once: its exit comes next */
+	}
+	return sd_event_source_set_time(s, usec + sv->watchdog_usec / 2);
 }
 
 static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -377,6 +417,14 @@ int supervise(const struct opts *o, const struct config *cfg, struct agent *a, i
 		r = sd_event_add_io(sv.event, &notify_src, sv.notify_fd, EPOLLIN, on_notify, &sv);
 	if (r >= 0)
 		r = sd_event_set_watchdog(sv.event, true);
+	if (r >= 0 && sd_watchdog_enabled(0, &sv.watchdog_usec) <= 0)
+		sv.watchdog_usec = WORKER_WATCHDOG_USEC;
+	if (r >= 0)
+		r = sd_event_add_time_relative(sv.event, &sv.watchdog, CLOCK_MONOTONIC,
+					       sv.watchdog_usec / 2, 0,
+					       on_watchdog_check, &sv);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(sv.watchdog, SD_EVENT_ON);
 	if (r < 0) {
 		log_err("event loop: %s", strerror(-r));
 		sv.ret = EXIT_FAILURE;
@@ -410,6 +458,7 @@ out:
 		sd_event_source_disable_unref(sv.w[i].restart);
 	}
 	sd_event_source_disable_unref(notify_src);
+	sd_event_source_disable_unref(sv.watchdog);
 	sd_event_unref(sv.event);
 	if (sv.notify_fd >= 0)
 		close(sv.notify_fd);

@@ -4,7 +4,8 @@
 # serve, the supervisor reports the sums (STATUS=); a worker killed
 # (SIGKILL) mid-load is started again and the other keeps serving; handshake.ko unloaded and loaded again
 # under the running agent, which rejoins and serves without a restart;
-# SIGTERM stops it all with status 0. Then exit-idle-timeout = 2: the agent
+# SIGTERM stops it all with status 0. A worker stopped (SIGSTOP) is killed
+# and replaced once its WATCHDOG=1s stop. Then exit-idle-timeout = 2: the agent
 # (one process, and with two workers) exits 0 after about 2 s idle.
 . tests/vm/lib.sh
 pki_make
@@ -132,6 +133,36 @@ wait "$AGENT_PID"
 expect_eq "exit status after SIGTERM" $? 0
 AGENT_PID=
 pgrep -f "$HANDSHAKED" > /dev/null && fail "workers left behind: $(pgrep -af "$HANDSHAKED")"
+
+# A hung worker (stopped: alive, but its loop still) sends no WATCHDOG=1:
+# the supervisor kills it after WATCHDOG_USEC (the service's WatchdogSec=,
+# here set as the service manager would) and starts another, while the
+# other worker serves what comes meanwhile.
+agent_conf /tmp/hang.conf
+printf '[global]\nworkers = 2\n' >> /tmp/hang.conf
+wd=$(scaled 4)
+log=$LOGDIR/hang.log
+WATCHDOG_USEC=$((wd * 1000000)) sh -c "WATCHDOG_PID=\$\$ exec $HANDSHAKED -c /tmp/hang.conf -v" > "$log" 2>&1 &
+AGENT_PID=$!
+wait_for 20 grep -q "ready: 2 workers" "$log" ||
+	{ cat "$log" >&2; fail "the workers did not become ready"; }
+set -- $(workers)
+w1=$1 w2=$2
+kill -STOP "$w1"
+connects 10 hung
+[ $bad -eq 0 ] || fail "$bad of 10 connects failed with worker 1 stopped"
+wait_for $((wd * 3)) grep -q "worker 1 (pid $w1) sent no WATCHDOG=1 for" "$log" ||
+	{ tail -n 20 "$log" >&2; fail "the stopped worker 1 was not found out in $((wd * 3)) s"; }
+wait_for 10 grep -q "worker 1 (pid $w1) killed by signal KILL" "$log" ||
+	fail "the stopped worker 1 was not killed"
+wait_for 10 sh -c "[ \$(grep -c 'worker 1: ready' $log) -ge 2 ]" || fail "no new worker 1"
+connects 10 unhung
+[ $bad -eq 0 ] || fail "$bad of 10 connects failed after worker 1's restart"
+say "a stopped worker: killed after $(grep -o 'sent no WATCHDOG=1 for [0-9]* s' "$log") (WATCHDOG_USEC $wd s), restarted; the other served meanwhile"
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID"
+expect_eq "exit status after SIGTERM" $? 0
+AGENT_PID=
 
 # exit-idle-timeout = 2: a clean exit once nothing happened for 2 s.
 idle_run() { # WORKERS
