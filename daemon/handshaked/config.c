@@ -174,6 +174,8 @@ static int tls_key(struct parser *p, const char *name, const char *value)
 			perr(p, p->line, "min-version must be 1.2 or 1.3, not \"%s\"", value);
 		return 0;
 	}
+	if (!strcmp(name, "keyrings"))
+		return set_string(&p->cfg->keyrings, value);
 	if (!strcmp(name, "priority")) {
 		gnutls_priority_t prio;
 		const char *where = NULL;
@@ -290,6 +292,7 @@ void config_free(struct config *cfg)
 	trust_files_free(&cfg->client_trust);
 	trust_files_free(&cfg->server_trust);
 	free(cfg->priority);
+	free(cfg->keyrings);
 	free(cfg->client_cert);
 	free(cfg->client_key);
 	free(cfg->server_cert);

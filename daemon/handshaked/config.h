@@ -28,6 +28,7 @@ struct config {
 	struct trust_files client_trust, server_trust;
 	unsigned int min_version;	/* 0x303 or 0x304 */
 	char *priority;			/* NULL: built-in */
+	char *keyrings;			/* [tls] keyrings: names, as written */
 	char *client_cert, *client_key;
 	char *server_cert, *server_key;
 	enum client_auth client_auth;

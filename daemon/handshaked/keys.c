@@ -70,7 +70,8 @@ int keys_read_user(int32_t serial, const char *what, struct user_key *key)
 	return 0;
 }
 
-int32_t keys_find_psk(int32_t keyring, const char *identity, struct user_key *key)
+int32_t keys_find_psk(int32_t keyring, bool user_keys, const char *identity,
+		      struct user_key *key)
 {
 	long serial;
 
@@ -78,14 +79,38 @@ int32_t keys_find_psk(int32_t keyring, const char *identity, struct user_key *ke
 	if (!keyring)
 		return 0;
 	/*
-	 * Only "psk" keys: a "user" key is anything (our own peer
-	 * certificate keys among them, under names a client can guess), and
-	 * a client must not be able to name one as its PSK.
+	 * A request's keyring: only "psk" keys. A "user" key is anything (our
+	 * own peer certificate keys among them, under names a client can
+	 * guess), and a client must not be able to name one as its PSK. In a
+	 * keyring the configuration names, the administrator put them there.
 	 */
 	serial = keyctl_search(keyring, "psk", identity, 0);
+	if (serial <= 0 && user_keys)
+		serial = keyctl_search(keyring, "user", identity, 0);
 	if (serial <= 0)
 		return 0;
 	return keys_read_user((int32_t)serial, "PSK", key) < 0 ? 0 : (int32_t)serial;
+}
+
+int32_t keys_use_keyring(const char *name)
+{
+	key_serial_t serial = find_key_by_type_and_desc("keyring", name, 0);
+	int err;
+
+	if (serial < 0) {
+		err = errno;
+		log_err("keyring \"%s\": %s", name,
+			err == ENOKEY ? "not found" : strerror(err));
+		return -err;
+	}
+	if (keyctl_link(serial, KEY_SPEC_SESSION_KEYRING) < 0) {
+		err = errno;
+		log_err("keyring \"%s\" (%d): cannot link it to our session keyring: %s",
+			name, serial, strerror(err));
+		return -err;
+	}
+	log_debug("keyring \"%s\": serial %d, linked to our session keyring", name, serial);
+	return serial;
 }
 
 int32_t keys_add_peer_cert(uint64_t cookie, const void *der, size_t len,

@@ -92,6 +92,9 @@ int main(void)
 	CHECK(!strcmp(cfg.client_trust.ca_file, "/c-ca.pem") && !cfg.client_trust.crl_file);
 	CHECK(!cfg.server_trust.ca_file && !strcmp(cfg.server_trust.crl_file, "/s-crl.pem"));
 	config_free(&cfg);
+	CHECK(parse(&cfg, "[tls]\nkeyrings = .nvme, .nfs\n") == 0);
+	CHECK(cfg.keyrings && !strcmp(cfg.keyrings, ".nvme, .nfs"));
+	config_free(&cfg);
 	CHECK(parse(&cfg, "[global]\nca-file = /x.pem\n") == -EINVAL);
 	CHECK(has_error(2, "unknown key \"ca-file\" in [global]"));
 

@@ -21,6 +21,7 @@
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <keyutils.h>
 
 #include "linux/handshake.h"
 #include "log.h"
@@ -35,8 +36,12 @@ struct side {
 	int status;		/* -1: still running */
 	struct ktls_session ks;
 	int fd;
-	/* The peer's identity: a PSK index (-1: none), a certificate (DER). */
+	/*
+	 * The peer's identity: a PSK index (-1: none) or a PSK key found by
+	 * identity (0: none), a certificate (DER).
+	 */
 	int psk;
+	int32_t psk_key;
 	unsigned char cert[8192];
 	unsigned int cert_len;	/* 0: none */
 };
@@ -56,6 +61,7 @@ static void on_done(struct tls_hs *hs, int status, const struct ktls_session *ks
 		s->ks = *ks;
 	CHECK(!status == !!peer);
 	s->psk = peer ? peer->psk : -1;
+	s->psk_key = peer ? peer->psk_key : 0;
 	s->cert_len = 0;
 	if (peer && peer->cert && peer->cert->size <= sizeof(s->cert)) {
 		memcpy(s->cert, peer->cert->data, peer->cert->size);
@@ -687,6 +693,50 @@ static void test_pkcs11(const char *url, const char *wrong_pin_url)
 	tls_creds_free(c);
 }
 
+/*
+ * [tls] keyrings: a PSK server finds an identity the request does not name
+ * as a "user" or "psk" key in a keyring the configuration names; a missing
+ * keyring is the reload's problem. Exits 77 where the kernel has no keys.
+ */
+static int test_keyrings(void)
+{
+	static const unsigned char k[32] = "0123456789abcdef0123456789abcdef";
+	struct tls_psk client = { "host-k", k, 32 };
+	struct tls_params cp = { .auth = HANDSHAKE_AUTH_PSK, .psk = &client, .n_psk = 1 };
+	struct tls_params sp = { .auth = HANDSHAKE_AUTH_PSK };
+	struct config cfg, scfg;
+	struct tls_creds *c;
+	char name[64];
+	key_serial_t ring, key;
+
+	snprintf(name, sizeof(name), "handshaked-test-%d", (int)getpid());
+	ring = add_key("keyring", name, NULL, 0, KEY_SPEC_SESSION_KEYRING);
+	if (ring < 0) {
+		printf("SKIP: no kernel keyrings here: %m\n");
+		return 77;
+	}
+	key = add_key("user", "host-k", k, sizeof(k), ring);
+	CHECK(key > 0);
+	config_init(&cfg);
+	config_init(&scfg);
+	pair("psk identity not in a configured keyring", &cfg, cp, &scfg, sp,
+	     EKEYREJECTED, EKEYREJECTED, 0);
+	scfg.keyrings = name;
+	pair("psk identity in a configured keyring", &cfg, cp, &scfg, sp, 0, 0, 0);
+	CHECK(last_s.psk == -1 && last_s.psk_key == key);
+	client.key = (const unsigned char *)"fedcba9876543210fedcba9876543210";
+	pair("psk from a keyring, wrong key", &cfg, cp, &scfg, sp, EACCES, EACCES, 0);
+
+	scfg.keyrings = "handshaked-test-none";
+	c = creds(&scfg);
+	printf("%-40s problem: %s\n", "a keyring that is not there",
+	       tls_creds_problem(c) ? tls_creds_problem(c) : "(none)");
+	CHECK(tls_creds_problem(c) && strstr(tls_creds_problem(c), "handshaked-test-none"));
+	tls_creds_free(c);
+	keyctl_unlink(ring, KEY_SPEC_SESSION_KEYRING);
+	return failures ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv)
 {
 	log_init();
@@ -705,6 +755,9 @@ int main(int argc, char **argv)
 		test_keys_from_memory();
 		test_failures();
 		test_gnutls_init_fails();
+	} else if (!strcmp(argv[1], "keyrings")) {
+		sd_event_new(&loop);
+		return test_keyrings();
 	} else if (!strcmp(argv[1], "pkcs11") && argc == 5) {
 		/* pkcs11 DIR KEY-URL WRONG-PIN-URL: see test_pkcs11() */
 		dir = argv[2];

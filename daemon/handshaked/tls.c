@@ -32,6 +32,7 @@
 #include "tls.h"
 
 #define MAX_CHAIN 16
+#define TLS_MAX_KEYRINGS 8
 
 struct local_cert {
 	gnutls_pcert_st pcert[MAX_CHAIN];
@@ -55,6 +56,10 @@ struct tls_creds {
 	char *client_err, *server_err;	/* the unusable file, a copy */
 	struct trust_state client_trust, server_trust;
 	enum client_auth client_auth;
+	/* [tls] keyrings: a server's PSKs by identity; *keyring_err: unusable */
+	int32_t keyrings[TLS_MAX_KEYRINGS];
+	unsigned int n_keyrings;
+	char *keyring_err;
 };
 
 struct tls_hs {
@@ -325,8 +330,13 @@ static int psk_lookup(gnutls_session_t session, const char *identity,
 		key->size = p->key_len;
 		return 0;
 	}
-	/* A server may know more identities than the request names. */
-	hs->psk_key = keys_find_psk(hs->params->keyring, identity, &found);
+	/*
+	 * A server may know more identities than the request names: in the
+	 * request's keyring, then in those the configuration names.
+	 */
+	hs->psk_key = keys_find_psk(hs->params->keyring, false, identity, &found);
+	for (unsigned int i = 0; !hs->psk_key && i < hs->creds->n_keyrings; i++)
+		hs->psk_key = keys_find_psk(hs->creds->keyrings[i], true, identity, &found);
 	if (hs->psk_key > 0) {
 		key->data = gnutls_malloc(found.len);
 		if (key->data) {
@@ -336,7 +346,7 @@ static int psk_lookup(gnutls_session_t session, const char *identity,
 		keys_free(&found);
 		return key->data ? 0 : -1;
 	}
-	log_debug("PSK identity \"%s\" not among the request's nor in its keyrings", identity);
+	log_debug("PSK identity \"%s\" not among the request's nor in any keyring", identity);
 	hs->psk_unknown = true;
 	return -1;
 }
@@ -496,9 +506,49 @@ const char *tls_creds_problem(const struct tls_creds *c)
 		return c->client_trust.err;
 	if (c->server_trust.err && c->server_trust.named)
 		return c->server_trust.err;
+	if (c->keyring_err)
+		return c->keyring_err;
 	if (c->client_err)
 		return c->client_err;
 	return c->server_err;
+}
+
+/*
+ * [tls] keyrings: names separated by spaces or commas. One that cannot be
+ * used is the credentials' problem (a reload keeps the old ones); -ENOMEM
+ * only.
+ */
+static int use_keyrings(struct tls_creds *c, const char *names)
+{
+	char *list, *save = NULL;
+	int32_t serial;
+
+	if (!names)
+		return 0;
+	list = strdup(names);
+	if (!list)
+		return -ENOMEM;
+	for (char *name = strtok_r(list, " \t,", &save); name;
+	     name = strtok_r(NULL, " \t,", &save)) {
+		if (c->n_keyrings == TLS_MAX_KEYRINGS) {
+			log_err("keyrings: more than %d; \"%s\" and after are ignored",
+				TLS_MAX_KEYRINGS, name);
+			serial = -E2BIG;
+		} else {
+			serial = keys_use_keyring(name);
+		}
+		if (serial > 0) {
+			c->keyrings[c->n_keyrings++] = serial;
+		} else if (!c->keyring_err &&
+			   asprintf(&c->keyring_err, "keyring %s: %s", name,
+				    strerror(-serial)) < 0) {
+			c->keyring_err = NULL;
+			free(list);
+			return -ENOMEM;
+		}
+	}
+	free(list);
+	return 0;
 }
 
 int tls_creds_new(const struct config *cfg, struct tls_creds **out)
@@ -551,6 +601,10 @@ int tls_creds_new(const struct config *cfg, struct tls_creds **out)
 	if (r < 0)
 		goto fail;
 
+	r = use_keyrings(c, cfg->keyrings);
+	if (r < 0)
+		goto fail;
+
 	/* Copies: the credentials outlive the configuration (SIGHUP). */
 	r = -ENOMEM;
 	if (cfg->client_cert &&
@@ -586,6 +640,7 @@ void tls_creds_free(struct tls_creds *c)
 	local_cert_clear(&c->server_cert);
 	free(c->client_trust.err);
 	free(c->server_trust.err);
+	free(c->keyring_err);
 	free(c->client_err);
 	free(c->server_err);
 	free(c);
