@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # test-deb.sh SRCDIR VERSION: build the Debian packages (debian/) from a copy
 # of the source tree with dpkg-buildpackage -us -uc -b, in a scratch
-# directory (the .debs land in the parent of the tree built, here the
-# scratch directory, not beside SRCDIR), and check them: the version is the
-# project's, each package holds exactly the files it should (the dkms
-# source tree is the module sources, uapi/ and dkms.conf), the maintainer
-# scripts enable and start the agent's socket and hand the sources to dkms,
-# and lintian reports no error and no warning (overrides in debian/ count).
+# directory (SRCDIR/tools/build-debs; the .debs land there, not beside
+# SRCDIR), and check them: the version is the project's, each package holds
+# exactly the files it should (the dkms source tree is the module sources,
+# uapi/ and dkms.conf), the maintainer scripts enable and start the agent's
+# socket and hand the sources to dkms, and lintian reports no error and no
+# warning (overrides in debian/ count).
 set -eu
 if [ $# -ne 2 ]; then
 	echo "usage: test-deb.sh SRCDIR VERSION" >&2
@@ -22,34 +22,18 @@ command -v dh > /dev/null || skip "no debhelper (apt-get install debhelper, or t
 command -v dh_dkms > /dev/null || skip "no dh_dkms (apt-get install dh-dkms, or tools/setup)"
 command -v lintian > /dev/null || skip "no lintian (apt-get install lintian, or tools/setup)"
 
-# The tree as git sees it (tracked files as they are now, and new files
-# not ignored), so no build directory comes along; a copy without .git,
-# build*/ and obj-*/ when it is not a git checkout.
-tree=$scratch/handshake-$version
-mkdir "$tree"
-if git -C "$src" rev-parse --git-dir > /dev/null 2>&1; then
-	(cd "$src" && git ls-files -z --cached --others --exclude-standard |
-		tar --null -T - --ignore-failed-read -cf -) | tar -C "$tree" -xf -
-else
-	(cd "$src" && tar --exclude=./.git --exclude='./build*' --exclude='./obj-*' -cf - .) |
-		tar -C "$tree" -xf -
-fi
-[ -f "$tree/debian/control" ] || fail "no debian/control in the copy of $src"
-
-deb_version=$(dpkg-parsechangelog -l "$tree/debian/changelog" -S Version)
+# The build is tools/build-debs's (tools/run-tests builds the packages it
+# installs in a VM the same way), with the source package: a binary-only
+# build's .changes has none, and lintian checks debian/control, copyright
+# and rules only there.
+deb_version=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
 [ "$deb_version" = "$version" ] ||
 	fail "debian/changelog's version $deb_version is not the project version $version"
-
-# The source package as well, from the clean copy: a binary-only build's
-# .changes has none, and lintian checks debian/control, copyright and rules
-# only there.
-(cd "$scratch" && run "$scratch/source.log" dpkg-source -b "$(basename "$tree")")
+start=$(date +%s)
+"$src/tools/build-debs" --source "$scratch" || fail "tools/build-debs --source failed"
+echo "dpkg-buildpackage: $(($(date +%s) - start)) s"
 dsc=$scratch/handshake_$version.dsc
 [ -f "$dsc" ] || fail "dpkg-source -b made no $(basename "$dsc")"
-
-start=$(date +%s)
-(cd "$tree" && run "$scratch/build.log" dpkg-buildpackage -us -uc -b)
-echo "dpkg-buildpackage: $(($(date +%s) - start)) s"
 
 arch=$(dpkg-architecture -q DEB_HOST_ARCH)
 dkms_deb=$scratch/handshake-dkms_${version}_all.deb
