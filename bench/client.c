@@ -7,7 +7,7 @@
  *
  *   bench-client --port N --priority STRING --ca PEM --peername NAME
  *                [--count N] [--concurrency C] [--warmup N] [--pause MS]
- *                [--latencies FILE]
+ *                [--ktls] [--latencies FILE]
  *
  * First WARMUP untimed handshakes (default 1), so that the process's
  * one-time costs (page faults, GnuTLS's lazy set-up) are paid, as the
@@ -20,11 +20,19 @@
  * count, ok, failed, p50_us, p99_us (nearest rank) and total_us, and with
  * --latencies writes every successful handshake's latency (ns) to FILE.
  * Exits 1 if any handshake failed.
+ *
+ * --ktls: the whole of what the kernel path does, not just the handshake.
+ * After it, the record state goes to the socket as kTLS TX and RX (with
+ * the agent's own mapping, daemon/handshaked/ktls.c), as the kernel does
+ * with the agent's done; the latency runs to the end of that install, as
+ * the kernel path's runs to the callback. close_notify then goes out
+ * through kTLS, as the demo module sends it.
  */
 #include <getopt.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -33,8 +41,15 @@
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/socket.h>
+#include <linux/tls.h>
 
 #include "bench.h"
+#include "ktls.h"
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
 
 struct batch {
 	int port;
@@ -42,6 +57,7 @@ struct batch {
 	gnutls_certificate_credentials_t creds;
 	gnutls_priority_t prio;
 	unsigned int count, pause_ms;
+	bool ktls;
 	atomic_uint next, ok, failed;
 	uint64_t *lat_ns;		/* per handshake; 0: it failed */
 };
@@ -52,6 +68,75 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* One direction's record state, mapped for kTLS; 0 or -1. */
+static int export_dir(gnutls_session_t session, int read, uint16_t version,
+		      struct ktls_crypto *out, int *cipher)
+{
+	gnutls_datum_t iv, key;
+	unsigned char seq[8];
+	int r;
+
+	if (gnutls_record_get_state(session, read, NULL, &iv, &key, seq) < 0)
+		return -1;
+	r = ktls_map(version, gnutls_cipher_get(session), gnutls_mac_get(session),
+		     &key, &iv, seq, out);
+	if (r < 0)
+		return -1;
+	*cipher = r;
+	return 0;
+}
+
+static atomic_bool ktls_failed;
+
+/*
+ * After the handshake, hand the socket's records to the kernel. Nothing
+ * GnuTLS has read beyond the handshake may be left behind, and GnuTLS
+ * must not have done this itself (its own kTLS, if configured so).
+ */
+static int install_ktls(gnutls_session_t session, int fd)
+{
+	struct ktls_session ks = { 0 };
+	int cipher = 0, r = -1;
+
+	if (gnutls_record_check_pending(session) ||
+	    gnutls_transport_is_ktls_enabled(session))
+		return -1;
+	ks.version = ktls_version(gnutls_protocol_get_version(session));
+	if (!export_dir(session, 0, ks.version, &ks.tx, &cipher) &&
+	    !export_dir(session, 1, ks.version, &ks.rx, &cipher)) {
+		ks.cipher = cipher;
+		r = ktls_install(fd, &ks);
+		/* Once: the first failure says why the rest fail too. */
+		if (r < 0 && !atomic_exchange(&ktls_failed, true))
+			fprintf(stderr, "bench-client: kTLS install: %s\n", strerror(-r));
+		r = r < 0 ? -1 : 0;
+	}
+	ktls_session_wipe(&ks);
+	return r;
+}
+
+/* A close_notify alert (warning level) as a kTLS alert record. */
+static void ktls_close_notify(int fd)
+{
+	unsigned char alert[2] = { 1, 0 };
+	union {
+		char buf[CMSG_SPACE(sizeof(unsigned char))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = alert, .iov_len = sizeof(alert) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_TLS;
+	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(unsigned char));
+	*CMSG_DATA(cmsg) = 21;	/* alert */
+	sendmsg(fd, &msg, MSG_NOSIGNAL);
 }
 
 static int handshake_one(struct batch *b, uint64_t *lat_ns)
@@ -87,9 +172,14 @@ static int handshake_one(struct batch *b, uint64_t *lat_ns)
 	do {
 		r = gnutls_handshake(session);
 	} while (r < 0 && !gnutls_error_is_fatal(r));
+	if (r >= 0 && b->ktls && install_ktls(session, fd) < 0)
+		r = -1;
 	if (r >= 0) {
 		*lat_ns = now_ns() - start ?: 1;
-		gnutls_bye(session, GNUTLS_SHUT_WR);
+		if (b->ktls)
+			ktls_close_notify(fd);
+		else
+			gnutls_bye(session, GNUTLS_SHUT_WR);
 	}
 	gnutls_deinit(session);
 	close(fd);
@@ -129,7 +219,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: bench-client --port N --priority STRING --ca PEM --peername NAME\n"
 		   "                    [--count N] [--concurrency C] [--warmup N] [--pause MS]\n"
-		   "                    [--latencies FILE]\n");
+		   "                    [--ktls] [--latencies FILE]\n");
 }
 
 int main(int argc, char **argv)
@@ -144,6 +234,7 @@ int main(int argc, char **argv)
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "pause", required_argument, NULL, 's' },
 		{ "latencies", required_argument, NULL, 'l' },
+		{ "ktls", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -167,6 +258,7 @@ int main(int argc, char **argv)
 		case 's': b.pause_ms = bench_uint(optarg, "--pause", 999); break;
 		case 'w': warmup = bench_uint(optarg, "--warmup", 1000); break;
 		case 'l': latfile = optarg; break;
+		case 'k': b.ktls = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
