@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """bench/plot.py RUN-OUTPUT SVG: the latency distributions of a benchmark
 run (its "latency PATH FIGURE NS" lines) as cumulative distributions, one
-panel per figure, both paths in each."""
+panel per figure, every path in each."""
 import sys
 
 import matplotlib
@@ -10,6 +10,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 TITLES = {"P1": "sequential handshakes", "P2": "at concurrency 64"}
+PATHS = (("kernel", "-", "kernel path (handshake.ko + handshaked)"),
+         ("baseline", "--", "baseline (GnuTLS in user space)"),
+         ("baseline-ktls", ":", "baseline+kTLS (GnuTLS, then kTLS TX and RX)"))
 
 
 def main():
@@ -24,12 +27,10 @@ def main():
     figs = sorted(lat)
     fig, axes = plt.subplots(1, len(figs), figsize=(6 * len(figs), 4), squeeze=False)
     for ax, name in zip(axes[0], figs):
-        for path, style in (("kernel", "-"), ("baseline", "--")):
+        for path, style, label in PATHS:
             xs = sorted(lat[name].get(path, []))
             if xs:
                 ys = [(i + 1) / len(xs) for i in range(len(xs))]
-                label = "kernel path (handshake.ko + handshaked)" if path == "kernel" \
-                    else "baseline (GnuTLS in user space)"
                 ax.step([x / 1e3 for x in xs], ys, style, where="post",
                         label="%s, n=%d" % (label, len(xs)))
         ax.set_title("%s: %s" % (name, TITLES.get(name, "")))
