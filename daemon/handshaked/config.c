@@ -280,6 +280,14 @@ void config_init(struct config *cfg)
 	cfg->workers = 1;
 }
 
+/* A key file may be a PKCS#11 URL with its token's PIN. */
+static void free_wiped(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
 static void trust_files_free(struct trust_files *t)
 {
 	free(t->ca_file);
@@ -294,9 +302,9 @@ void config_free(struct config *cfg)
 	free(cfg->priority);
 	free(cfg->keyrings);
 	free(cfg->client_cert);
-	free(cfg->client_key);
+	free_wiped(cfg->client_key);
 	free(cfg->server_cert);
-	free(cfg->server_key);
+	free_wiped(cfg->server_key);
 	config_init(cfg);
 }
 

@@ -70,8 +70,7 @@ int keys_read_user(int32_t serial, const char *what, struct user_key *key)
 	return 0;
 }
 
-int32_t keys_find_psk(int32_t keyring, bool user_keys, const char *identity,
-		      struct user_key *key)
+int32_t keys_find_psk(int32_t keyring, const char *identity, struct user_key *key)
 {
 	long serial;
 
@@ -79,14 +78,12 @@ int32_t keys_find_psk(int32_t keyring, bool user_keys, const char *identity,
 	if (!keyring)
 		return 0;
 	/*
-	 * A request's keyring: only "psk" keys. A "user" key is anything (our
-	 * own peer certificate keys among them, under names a client can
-	 * guess), and a client must not be able to name one as its PSK. In a
-	 * keyring the configuration names, the administrator put them there.
+	 * Only "psk" keys: a "user" key is anything (our own peer
+	 * certificate keys among them, under names a client can guess, and
+	 * a consumer's certificates), and a client must not be able to name
+	 * one as its PSK.
 	 */
 	serial = keyctl_search(keyring, "psk", identity, 0);
-	if (serial <= 0 && user_keys)
-		serial = keyctl_search(keyring, "user", identity, 0);
 	if (serial <= 0)
 		return 0;
 	return keys_read_user((int32_t)serial, "PSK", key) < 0 ? 0 : (int32_t)serial;

@@ -2,7 +2,6 @@
 #ifndef HANDSHAKED_KEYS_H
 #define HANDSHAKED_KEYS_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,13 +20,12 @@ struct user_key {
 int keys_read_user(int32_t serial, const char *what, struct user_key *key);
 
 /*
- * A server's PSK for @identity: a "psk" key (NVMe's type) so named, or
- * with @user_keys a "user" key too, in @keyring (KEY_SPEC_PROCESS_KEYRING:
- * everything the kernel linked there; 0: nowhere). Returns its serial and
- * fills @key, or 0 if there is none we may read.
+ * A server's PSK for @identity: a "psk" key (NVMe's type) so named, in
+ * @keyring (KEY_SPEC_PROCESS_KEYRING: everything the kernel linked there;
+ * 0: nowhere). Returns its serial and fills @key, or 0 if there is none
+ * we may read.
  */
-int32_t keys_find_psk(int32_t keyring, bool user_keys, const char *identity,
-		      struct user_key *key);
+int32_t keys_find_psk(int32_t keyring, const char *identity, struct user_key *key);
 
 /*
  * The kernel keyring named @name (its description, e.g. NVMe's ".nvme"),

@@ -88,9 +88,11 @@ int main(void)
 	/* Per-role trust: each file replaces [tls]'s for that role only. */
 	CHECK(parse(&cfg, "[tls]\nca-file = /t.pem\n[client]\nca-file = /c-ca.pem\n"
 		    "[server]\ncrl-file = /s-crl.pem\n") == 0);
-	CHECK(!strcmp(cfg.trust.ca_file, "/t.pem") && !cfg.trust.crl_file);
-	CHECK(!strcmp(cfg.client_trust.ca_file, "/c-ca.pem") && !cfg.client_trust.crl_file);
-	CHECK(!cfg.server_trust.ca_file && !strcmp(cfg.server_trust.crl_file, "/s-crl.pem"));
+	CHECK(cfg.trust.ca_file && !strcmp(cfg.trust.ca_file, "/t.pem") && !cfg.trust.crl_file);
+	CHECK(cfg.client_trust.ca_file && !strcmp(cfg.client_trust.ca_file, "/c-ca.pem") &&
+	      !cfg.client_trust.crl_file);
+	CHECK(!cfg.server_trust.ca_file && cfg.server_trust.crl_file &&
+	      !strcmp(cfg.server_trust.crl_file, "/s-crl.pem"));
 	config_free(&cfg);
 	CHECK(parse(&cfg, "[tls]\nkeyrings = .nvme, .nfs\n") == 0);
 	CHECK(cfg.keyrings && !strcmp(cfg.keyrings, ".nvme, .nfs"));

@@ -159,21 +159,28 @@ static bool is_pkcs11(const char *name)
 }
 
 /*
- * @name as logs show it: a PKCS#11 URL's pin-value is kept out of the
- * journal (its attributes end at ';', query attributes at '&').
+ * @name as logs show it: a PKCS#11 URL's pin-value (any of them) is kept
+ * out of the journal; an attribute ends at ';', a query attribute at '&'.
  */
 static void display_name(const char *name, char *buf, size_t size)
 {
-	const char *pin = is_pkcs11(name) ? strstr(name, "pin-value=") : NULL;
-	const char *end;
+	const char *pin, *end;
+	size_t len = 0;
 
-	if (!pin) {
+	if (!is_pkcs11(name)) {
 		snprintf(buf, size, "%s", name);
 		return;
 	}
-	end = strpbrk(pin, ";&");
-	snprintf(buf, size, "%.*spin-value=(hidden)%s", (int)(pin - name), name,
-		 end ? end : "");
+	buf[0] = 0;
+	while ((pin = strstr(name, "pin-value=")) && len < size) {
+		pin += strlen("pin-value=");
+		len += snprintf(buf + len, size - len, "%.*s(hidden)",
+				(int)(pin - name), name);
+		end = strpbrk(pin, ";&");
+		name = end ? end : pin + strlen(pin);
+	}
+	if (len < size)
+		snprintf(buf + len, size - len, "%s", name);
 }
 
 /*
@@ -290,9 +297,10 @@ static int retrieve_cert(gnutls_session_t session,
 
 /*
  * NVMe's TLS PSK identities name their hash: "NVMe" version type HH,
- * where HH 02 is SHA-384. GnuTLS before 3.8.1 binds every external PSK to
- * SHA-256, so such a key would fail against its peer with a misleading
- * decrypt error: say what it is instead.
+ * where HH 02 is SHA-384. The agent hands GnuTLS external PSKs without a
+ * hash, which binds them to SHA-256 (a hash per PSK needs GnuTLS 3.8.1's
+ * API; Debian 12 has 3.7.9), so such a key would fail against its peer
+ * with a misleading decrypt error: say what it is instead.
  */
 static bool psk_needs_sha384(const char *identity)
 {
@@ -302,8 +310,8 @@ static bool psk_needs_sha384(const char *identity)
 
 static void log_sha384(const char *identity)
 {
-	log_err("PSK \"%s\" is for SHA-384 (NVMe hash 02): GnuTLS %s binds external PSKs to SHA-256",
-		identity, gnutls_check_version(NULL));
+	log_err("PSK \"%s\" is for SHA-384 (NVMe hash 02): handshaked uses PSKs with SHA-256 only",
+		identity);
 }
 
 static int psk_lookup(gnutls_session_t session, const char *identity,
@@ -334,9 +342,9 @@ static int psk_lookup(gnutls_session_t session, const char *identity,
 	 * A server may know more identities than the request names: in the
 	 * request's keyring, then in those the configuration names.
 	 */
-	hs->psk_key = keys_find_psk(hs->params->keyring, false, identity, &found);
+	hs->psk_key = keys_find_psk(hs->params->keyring, identity, &found);
 	for (unsigned int i = 0; !hs->psk_key && i < hs->creds->n_keyrings; i++)
-		hs->psk_key = keys_find_psk(hs->creds->keyrings[i], true, identity, &found);
+		hs->psk_key = keys_find_psk(hs->creds->keyrings[i], identity, &found);
 	if (hs->psk_key > 0) {
 		key->data = gnutls_malloc(found.len);
 		if (key->data) {
@@ -384,8 +392,9 @@ static int verify_client(gnutls_session_t session)
  * where its configuration file defines one), else GnuTLS's NORMAL,
  * restricted to what kTLS takes: TLS 1.3 (and 1.2 with min-version 1.2),
  * the AEAD ciphers ktls_map() knows, in the policy's order. Restricting
- * by naming only what the policy already enables never turns on what it
- * turned off. Returns a string to free, or NULL (logged).
+ * by naming only what the policy already enables turns on no version or
+ * cipher it turned off (PSK handshakes add the PSK key exchanges to it,
+ * tls_creds_new()). Returns a string to free, or NULL (logged).
  */
 static char *default_priority(unsigned int min_version)
 {
@@ -394,6 +403,7 @@ static char *default_priority(unsigned int min_version)
 		GNUTLS_CIPHER_CHACHA20_POLY1305,
 	};
 	const char *base = "@SYSTEM", *where;
+	bool policy = true;
 	const unsigned int *list;
 	gnutls_priority_t prio;
 	char vers[64] = "", ciphers[128] = "", *out = NULL;
@@ -401,6 +411,7 @@ static char *default_priority(unsigned int min_version)
 
 	if (gnutls_priority_init(&prio, base, &where) < 0) {
 		base = "NORMAL";
+		policy = false;
 		if (gnutls_priority_init(&prio, base, &where) < 0) {
 			log_err("GnuTLS refuses its own NORMAL priority");
 			return NULL;
@@ -422,7 +433,7 @@ static char *default_priority(unsigned int min_version)
 	gnutls_priority_deinit(prio);
 	if (!*vers || !*ciphers) {
 		log_err("%s allows no %s kTLS takes",
-			strcmp(base, "NORMAL") ? "the system policy (@SYSTEM)" : "NORMAL",
+			policy ? "the system policy (@SYSTEM)" : "NORMAL",
 			*vers ? "cipher" : "TLS version");
 		return NULL;
 	}
@@ -432,7 +443,7 @@ static char *default_priority(unsigned int min_version)
 		log_err("%s", strerror(ENOMEM));
 		return NULL;
 	}
-	log_info("TLS priority: %s (%s)", out, strcmp(base, "NORMAL") ?
+	log_info("TLS priority: %s (%s)", out, policy ?
 		 "the system policy, restricted to kTLS" :
 		 "GnuTLS's NORMAL, restricted to kTLS: no system policy");
 	return out;
@@ -578,6 +589,7 @@ int tls_creds_new(const struct config *cfg, struct tls_creds **out)
 	if (gnutls_certificate_allocate_credentials(&c->client_x509) < 0 ||
 	    gnutls_certificate_allocate_credentials(&c->server_x509) < 0 ||
 	    gnutls_psk_allocate_server_credentials(&c->server_psk) < 0) {
+		free(base);
 		r = -ENOMEM;
 		goto fail;
 	}

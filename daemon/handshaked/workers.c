@@ -255,10 +255,12 @@ static int on_worker_exit(sd_event_source *s, const siginfo_t *si, void *userdat
 	return 0;
 }
 
-/* A worker's sd_notify(): READY=1 and STATUS= are what matter here. */
-static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+/*
+ * One message from a worker's sd_notify() (READY=1, STATUS= and WATCHDOG=1
+ * are what matter here); returns > 0 while there may be more.
+ */
+static int notify_one(struct supervisor *sv, int fd)
 {
-	struct supervisor *sv = userdata;
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(struct ucred))];
@@ -273,11 +275,9 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	struct worker *w = NULL;
 	ssize_t n;
 
-	(void)s;
-	(void)revents;
 	n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
-		return 0;
+		return errno == EINTR;
 	buf[n] = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
@@ -287,7 +287,7 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
 		if (sv->w[i].pid && sv->w[i].pid == cred->pid)
 			w = &sv->w[i];
 	if (!w)
-		return 0;
+		return 1;
 	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
 		if (!strcmp(line, "WATCHDOG=1")) {
 			sd_event_now(sv->event, CLOCK_MONOTONIC, &w->last_ping);
@@ -299,6 +299,20 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
 			send_status(sv);
 		}
 	}
+	return 1;
+}
+
+
+static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	(void)s;
+	(void)revents;
+	/*
+	 * Every queued message, before the watchdog check can run: after a
+	 * stall of ours, the WATCHDOG=1s sent meanwhile must count first.
+	 */
+	while (notify_one(userdata, fd) > 0)
+		;
 	return 0;
 }
 
@@ -346,7 +360,8 @@ static int on_watchdog_check(sd_event_source *s, uint64_t usec, void *userdata)
 	for (unsigned int i = 0; i < sv->n; i++) {
 		struct worker *w = &sv->w[i];
 
-		if (!w->pid || sv->stopping || now - w->last_ping < sv->watchdog_usec)
+		/* Draining workers still answer: one that does not, hangs the stop. */
+		if (!w->pid || now - w->last_ping < sv->watchdog_usec)
 			continue;
 		log_err("worker %u (pid %d) sent no WATCHDOG=1 for %llu s: killing it",
 			w->id, (int)w->pid,
@@ -373,7 +388,15 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
 	(void)s;
 	(void)si;
 	sd_notify(0, "RELOADING=1");
-	agent_reload(sv->agent, sv->opts);
+	/*
+	 * Workers reload the same files: if they do not load here, they would
+	 * not there either (and a wrong token PIN would be tried once per
+	 * worker, which may lock the token).
+	 */
+	if (!agent_reload(sv->agent, sv->opts)) {
+		sd_notify(0, "READY=1");
+		return 0;
+	}
 	sv->ready_sent = false;
 	for (unsigned int i = 0; i < sv->n; i++) {
 		sv->w[i].ready = false;
@@ -415,6 +438,9 @@ int supervise(const struct opts *o, const struct config *cfg, struct agent *a, i
 		r = sd_event_add_signal(sv.event, NULL, SIGHUP, on_hup, &sv);
 	if (r >= 0)
 		r = sd_event_add_io(sv.event, &notify_src, sv.notify_fd, EPOLLIN, on_notify, &sv);
+	/* The workers' pings are read before the watchdog check judges them. */
+	if (r >= 0)
+		r = sd_event_source_set_priority(notify_src, SD_EVENT_PRIORITY_IMPORTANT);
 	if (r >= 0)
 		r = sd_event_set_watchdog(sv.event, true);
 	if (r >= 0 && sd_watchdog_enabled(0, &sv.watchdog_usec) <= 0)

@@ -148,6 +148,8 @@ wait_for 20 grep -q "ready: 2 workers" "$log" ||
 	{ cat "$log" >&2; fail "the workers did not become ready"; }
 set -- $(workers)
 w1=$1 w2=$2
+# Never leave it stopped: its successor, or the cleanup, must not wait on it.
+trap 'kill -CONT "$w1" 2>/dev/null; echo "$old_timeout" > $param; cleanup' EXIT
 kill -STOP "$w1"
 connects 10 hung
 [ $bad -eq 0 ] || fail "$bad of 10 connects failed with worker 1 stopped"
@@ -156,6 +158,10 @@ wait_for $((wd * 3)) grep -q "worker 1 (pid $w1) sent no WATCHDOG=1 for" "$log" 
 wait_for 10 grep -q "worker 1 (pid $w1) killed by signal KILL" "$log" ||
 	fail "the stopped worker 1 was not killed"
 wait_for 10 sh -c "[ \$(grep -c 'worker 1: ready' $log) -ge 2 ]" || fail "no new worker 1"
+# Only the silent one: worker 2 kept pinging and kept its pid.
+grep -q "worker 2 (pid $w2) sent no WATCHDOG=1" "$log" && fail "worker 2 was found silent too"
+kill -0 "$w2" || fail "worker 2 ($w2) is gone"
+case " $(workers) " in *" $w2 "*) ;; *) fail "worker 2 ($w2) changed: $(workers)" ;; esac
 connects 10 unhung
 [ $bad -eq 0 ] || fail "$bad of 10 connects failed after worker 1's restart"
 say "a stopped worker: killed after $(grep -o 'sent no WATCHDOG=1 for [0-9]* s' "$log") (WATCHDOG_USEC $wd s), restarted; the other served meanwhile"
