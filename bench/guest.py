@@ -652,9 +652,10 @@ def main():
     for what, i in () if QUICK else (("submit p50 (us)", 0),
                                      ("claim p50 in the kernel (us)", 1),
                                      ("claim round trip p50 (us)", 2)):
-        print("%-3s %-52s %12.2f %12.2f %7.2f  flat   (columns: %d, %d pending)"
+        ratio = "%7.2f" % (cost[hi][i] / cost[lo][i]) if cost[lo][i] > 0 else "%7s" % "-"
+        print("%-3s %-52s %12.2f %12.2f %s  flat   (columns: %d, %d pending)"
               % ("P5", "%s, %d vs %d pending" % (what, hi, lo), cost[hi][i], cost[lo][i],
-                 cost[hi][i] / cost[lo][i], hi, lo))
+                 ratio, hi, lo))
     print_counts(counts)
     print("bench: ok")
 
