@@ -321,6 +321,13 @@ def syscall_names():
     return names
 
 
+def task_kind(comm):
+    """A task's name without its instance: kworker/0:1 is a kworker, and
+    swapper/0 the idle task."""
+    comm = comm.split("/")[0]
+    return "idle" if comm == "swapper" else comm
+
+
 def trace_set(name, value):
     with open(TRACE + "/" + name, "w") as f:
         f.write(value)
@@ -331,7 +338,8 @@ def traced(run, pids, comm, names):
     Returns the system calls made by the client side (processes whose
     thread group is in @pids, which run() may still add to, or, where the
     trace did not learn a thread's group, whose name is @comm), by name,
-    and the number of task switches on CPU 0."""
+    and the task switches on CPU 0, by the kinds of task switched from and
+    to (task_kind())."""
     trace_set("tracing_cpumask", "1")
     trace_set("options/record-tgid", "1")
     open(TRACE + "/trace", "w").close()
@@ -345,14 +353,17 @@ def traced(run, pids, comm, names):
     for line in open(TRACE + "/per_cpu/cpu0/stats"):
         if line.startswith("overrun:") and int(line.split()[1]):
             die("counts: the trace buffer overran (%s)" % line.strip())
-    calls, switches = {}, 0
+    calls, switches = {}, {}
     for line in open(TRACE + "/trace"):
         m = TRACE_LINE.match(line)
         if not m:
             continue
         task, tgid, event, rest = m.group(1).strip(), m.group(3), m.group(5), m.group(6)
         if event == "sched_switch":
-            switches += 1
+            f = dict(w.split("=", 1) for w in rest.split() if "=" in w)
+            pair = "%s -> %s" % (task_kind(f.get("prev_comm", "?")),
+                                 task_kind(f.get("next_comm", "?")))
+            switches[pair] = switches.get(pair, 0) + 1
         elif event == "sys_enter":
             if not (tgid.isdigit() and int(tgid) in pids or
                     not tgid.isdigit() and task == comm):
@@ -389,7 +400,9 @@ def count_costs(agent_proc):
         (c1, s1), (c2, s2) = seen
         n = COUNT_BATCHES[1] - COUNT_BATCHES[0]
         calls = {k: (c2.get(k, 0) - c1.get(k, 0)) / n for k in set(c1) | set(c2)}
-        per[path] = ({k: v for k, v in calls.items() if v}, (s2 - s1) / n)
+        pairs = {k: (s2.get(k, 0) - s1.get(k, 0)) / n for k in set(s1) | set(s2)}
+        per[path] = ({k: v for k, v in calls.items() if v}, sum(pairs.values()),
+                     {k: v for k, v in pairs.items() if v})
     return per
 
 
@@ -575,11 +588,13 @@ def print_counts(per):
         total["kernel"] - total["baseline-ktls"], "<= 6"))
     print("%-3s %-52s %12.1f %12.1f %13.1f %12.1f  %s" % (
         "C", "task switches on CPU 0", k[1], b[1], t[1], k[1] - t[1], "<= 2"))
-    names = set(k[0]) | set(b[0]) | set(t[0])
-    for name in sorted(names, key=lambda n: (-max(per[p][0].get(n, 0) for p in PATHS), n)):
-        c = [per[p][0].get(name, 0) for p in PATHS]
-        print("%-3s %-52s %12.1f %12.1f %13.1f %12.1f" % (
-            "C", "  " + name, c[0], c[1], c[2], c[0] - c[2]))
+    for i, what in ((0, ""), (2, "switch ")):
+        names = set(k[i]) | set(b[i]) | set(t[i])
+        for name in sorted(names, key=lambda n: (-max(abs(per[p][i].get(n, 0))
+                                                      for p in PATHS), n)):
+            c = [per[p][i].get(name, 0) for p in PATHS]
+            print("%-3s %-52s %12.1f %12.1f %13.1f %12.1f" % (
+                "C", "  " + what + name, c[0], c[1], c[2], c[0] - c[2]))
 
 
 def main():
