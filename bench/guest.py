@@ -333,23 +333,22 @@ def trace_set(name, value):
         f.write(value)
 
 
+COUNT_EVENTS = ("raw_syscalls/sys_enter", "sched/sched_switch")
+
+
 def traced(run, pids, comm, names):
-    """Runs run() with CPU 0's system calls and task switches traced.
+    """Runs run() with the trace recording (count_costs() has set it up).
     Returns the system calls made by the client side (processes whose
     thread group is in @pids, which run() may still add to, or, where the
     trace did not learn a thread's group, whose name is @comm), by name,
     and the task switches on CPU 0, by the kinds of task switched from and
     to (task_kind())."""
-    trace_set("tracing_cpumask", "1")
-    trace_set("options/record-tgid", "1")
     open(TRACE + "/trace", "w").close()
-    for ev in ("raw_syscalls/sys_enter", "sched/sched_switch"):
-        trace_set("events/%s/enable" % ev, "1")
+    trace_set("tracing_on", "1")
     try:
         run()
     finally:
-        for ev in ("raw_syscalls/sys_enter", "sched/sched_switch"):
-            trace_set("events/%s/enable" % ev, "0")
+        trace_set("tracing_on", "0")
     for line in open(TRACE + "/per_cpu/cpu0/stats"):
         if line.startswith("overrun:") and int(line.split()[1]):
             die("counts: the trace buffer overran (%s)" % line.strip())
@@ -371,8 +370,6 @@ def traced(run, pids, comm, names):
             nr = int(rest.split()[1])
             name = names.get(nr, "NR %d" % nr)
             calls[name] = calls.get(name, 0) + 1
-    trace_set("options/record-tgid", "0")
-    trace_set("tracing_cpumask", "%x" % ((1 << os.cpu_count()) - 1))
     return calls, switches
 
 
@@ -381,8 +378,30 @@ def count_costs(agent_proc):
     after the pause): the system calls by name (of the agent, or of the
     baseline client and its threads) and the task switches on CPU 0.
     The difference of two batches of different sizes, so that only what
-    each handshake adds is counted."""
+    each handshake adds is counted.
+
+    The tracepoints of CPU 0 are enabled once for all the batches, and
+    only the recording is switched on around each: enabling a tracepoint
+    patches the kernel's code on every CPU, which has stalled the emulated
+    guest (a CPU that never answered the patching's IPI)."""
     names = syscall_names()
+    trace_set("tracing_on", "0")
+    trace_set("tracing_cpumask", "1")
+    trace_set("options/record-tgid", "1")
+    for ev in COUNT_EVENTS:
+        trace_set("events/%s/enable" % ev, "1")
+    try:
+        per = count_paths(agent_proc, names)
+    finally:
+        for ev in COUNT_EVENTS:
+            trace_set("events/%s/enable" % ev, "0")
+        trace_set("options/record-tgid", "0")
+        trace_set("tracing_cpumask", "%x" % ((1 << os.cpu_count()) - 1))
+        trace_set("tracing_on", "1")
+    return per
+
+
+def count_paths(agent_proc, names):
     per = {}
     for path in PATHS:
         seen = []
